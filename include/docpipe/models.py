@@ -1,0 +1,194 @@
+"""The contracts that cross module boundaries: an object to process, what extraction and
+moderation return, and what a batch reports back to its run."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+DocumentStatus = Literal["processed", "quarantined"]
+Decision = Literal["allow", "review", "block"]
+
+
+def document_id_for(tenant_id: str, bucket: str, key: str) -> str:
+    """Stable identity of an S3 object: the same tenant, bucket and key always map to the same id."""
+    return hashlib.sha256(f"{tenant_id}\x1f{bucket}\x1f{key}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """One listed S3 object, as the manifest records it (no bytes read yet)."""
+
+    tenant_id: str
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime
+
+    @property
+    def document_id(self) -> str:
+        return document_id_for(self.tenant_id, self.bucket, self.key)
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["last_modified"] = self.last_modified.isoformat()
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ObjectRef:
+        return cls(**{**d, "last_modified": datetime.fromisoformat(d["last_modified"])})
+
+
+@dataclass
+class Entity:
+    """One extracted field, shaped after Document AI's `Document.Entity`."""
+
+    type: str
+    mention_text: str
+    confidence: float
+    page: int = 0  # zero-based, as Document AI's pageAnchor
+    normalized_value: dict[str, Any] | None = None  # {"text": ...} plus dateValue / moneyValue / floatValue
+    bbox: list[float] | None = None  # normalised [x0, y0, x1, y1]
+
+    def to_docai(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": self.type,
+            "mentionText": self.mention_text,
+            "confidence": round(self.confidence, 4),
+            "pageAnchor": {"pageRefs": [{"page": str(self.page)}]},
+        }
+        if self.bbox:
+            x0, y0, x1, y1 = self.bbox
+            out["pageAnchor"]["pageRefs"][0]["boundingPoly"] = {
+                "normalizedVertices": [{"x": x0, "y": y0}, {"x": x1, "y": y0}, {"x": x1, "y": y1}, {"x": x0, "y": y1}]
+            }
+        if self.normalized_value is not None:
+            out["normalizedValue"] = self.normalized_value
+        return out
+
+
+@dataclass
+class ExtractionResult:
+    """What an extraction backend returns for one document.
+
+    `document` is the Document-AI-shaped JSON (text, pages, entities, ...); the typed attributes
+    beside it are what the stores need without walking that JSON.
+    """
+
+    document: dict[str, Any]
+    document_type: str
+    type_confidence: float
+    page_count: int
+    entities: list[Entity]
+    engine: str
+    engine_version: str
+    ocr_pages: int = 0
+
+    @property
+    def text(self) -> str:
+        return str(self.document.get("text", ""))
+
+
+@dataclass
+class PiiFinding:
+    pii_type: str  # email | phone | payment_card | iban | national_id
+    start: int
+    end: int
+
+
+@dataclass
+class ModerationVerdict:
+    """Moderation of one document's text: a confidence per category, PII positions and a decision."""
+
+    decision: Decision
+    categories: dict[str, float]
+    pii: list[PiiFinding]
+    engine: str
+    engine_version: str
+    reasons: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ProcessedDocument:
+    """A document that went through extraction and moderation, ready for the stores."""
+
+    ref: ObjectRef
+    content_sha256: str
+    extraction: ExtractionResult
+    moderation: ModerationVerdict
+    result_uri: str
+    extract_ms: int
+    moderate_ms: int
+
+
+@dataclass
+class QuarantinedDocument:
+    """A document that could not be processed, with the typed reason it was set aside."""
+
+    ref: ObjectRef
+    content_sha256: str | None
+    reason: str  # a DocumentError.reason code
+    message: str
+    quarantine_uri: str | None
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch task reports to the run's accounting."""
+
+    batch_index: int
+    listed: int = 0
+    processed: int = 0
+    quarantined: int = 0
+    unchanged: int = 0
+    pages: int = 0
+    ocr_pages: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class DocumentError(Exception):
+    """A document cannot be processed. `reason` is the typed code stored with its quarantine row."""
+
+    reason = "unprocessable"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UnsupportedDocument(DocumentError):
+    reason = "unsupported_type"
+
+
+class EmptyDocument(DocumentError):
+    reason = "empty_file"
+
+
+class DocumentTooLarge(DocumentError):
+    reason = "too_large"
+
+
+class TooManyPages(DocumentError):
+    reason = "too_many_pages"
+
+
+class EncryptedDocument(DocumentError):
+    reason = "encrypted"
+
+
+class CorruptDocument(DocumentError):
+    reason = "corrupt"
+
+
+class ObjectVanished(DocumentError):
+    reason = "object_missing"
