@@ -1,0 +1,66 @@
+"""docpipe's configuration, read from the environment in one place.
+
+Connections (S3/DynamoDB, Postgres, Snowflake) are Airflow connections named here; everything else
+is a `DOCPIPE_*` variable with a default that suits the local stack.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer; unset it or give a whole number") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be positive")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    uploads_bucket: str
+    processed_bucket: str
+    staging_bucket: str
+    uploads_prefix: str
+    dynamodb_table: str
+    aws_conn_id: str
+    postgres_conn_id: str
+    snowflake_conn_id: str
+    extraction_backend: str
+    moderation_backend: str
+    batch_size: int
+    max_document_bytes: int
+    max_pages: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ.get
+        return cls(
+            uploads_bucket=env("DOCPIPE_UPLOADS_BUCKET", "docpipe-uploads"),
+            processed_bucket=env("DOCPIPE_PROCESSED_BUCKET", "docpipe-processed"),
+            staging_bucket=env("DOCPIPE_STAGING_BUCKET", "docpipe-staging"),
+            uploads_prefix=env("DOCPIPE_UPLOADS_PREFIX", "uploads").strip("/"),
+            dynamodb_table=env("DOCPIPE_DYNAMODB_TABLE", "docpipe-documents"),
+            aws_conn_id=env("DOCPIPE_AWS_CONN_ID", "aws_default"),
+            postgres_conn_id=env("DOCPIPE_POSTGRES_CONN_ID", "docpipe_postgres"),
+            snowflake_conn_id=env("DOCPIPE_SNOWFLAKE_CONN_ID", "snowflake_default"),
+            extraction_backend=env("DOCPIPE_EXTRACTION_BACKEND", "local"),
+            moderation_backend=env("DOCPIPE_MODERATION_BACKEND", "local"),
+            batch_size=_int("DOCPIPE_BATCH_SIZE", 200),
+            max_document_bytes=_int("DOCPIPE_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024),
+            max_pages=_int("DOCPIPE_MAX_PAGES", 200),
+        )

@@ -1,0 +1,38 @@
+"""Clients for the stores, built from Airflow connections so that the same code runs against the
+local stack (connections with a local endpoint) and against AWS, RDS and Snowflake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from docpipe.config import Settings
+
+
+def aws_client(service: str, settings: Settings | None = None) -> Any:
+    """A boto3 client for `service` from the AWS connection (endpoint_url in its extra for local)."""
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    settings = settings or Settings.from_env()
+    return AwsBaseHook(aws_conn_id=settings.aws_conn_id, client_type=service).get_conn()
+
+
+def aws_resource(service: str, settings: Settings | None = None) -> Any:
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    settings = settings or Settings.from_env()
+    return AwsBaseHook(aws_conn_id=settings.aws_conn_id, resource_type=service).get_conn()
+
+
+def postgres_dsn(settings: Settings | None = None) -> str:
+    """The application database's URI from its Airflow connection."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    settings = settings or Settings.from_env()
+    uri = PostgresHook(postgres_conn_id=settings.postgres_conn_id).get_uri()
+    return uri.replace("postgresql+psycopg://", "postgresql://").replace("postgres://", "postgresql://", 1)
+
+
+def postgres_connection(settings: Settings | None = None, *, autocommit: bool = False) -> psycopg.Connection:
+    return psycopg.connect(postgres_dsn(settings), autocommit=autocommit)

@@ -1,0 +1,1 @@
+"""The hourly ingest: discover an interval's uploads, split them into batches, process a batch."""

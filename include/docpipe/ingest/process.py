@@ -1,0 +1,198 @@
+"""Processes one batch of listed objects: read, extract, moderate, store, or quarantine.
+
+Bad input never stops the batch: a document that cannot be processed is quarantined with a typed
+reason and the rest carry on. Infrastructure errors (S3, Postgres, DynamoDB unavailable) raise, so
+Airflow retries the whole batch; every write is idempotent, so a retry converges.
+
+Write order: results JSON on S3, then DynamoDB, then Postgres last. Postgres is what later runs
+consult to skip unchanged documents, so a batch that failed half-way is redone in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import psycopg
+from botocore.exceptions import ClientError
+
+from docpipe.models import (
+    BatchOutcome,
+    DocumentError,
+    DocumentTooLarge,
+    ExtractionResult,
+    ObjectRef,
+    ObjectVanished,
+    ProcessedDocument,
+    QuarantinedDocument,
+)
+from docpipe.storage import dynamodb, postgres
+
+log = logging.getLogger(__name__)
+
+ReprocessMode = Literal["changed", "failed", "all"]
+REPROCESS_MODES: tuple[str, ...] = ("changed", "failed", "all")
+QUARANTINE_PREFIX = "quarantine"
+
+
+@dataclass
+class BatchContext:
+    """Everything a batch needs; built by the operator from Airflow connections."""
+
+    s3: Any
+    dynamodb: Any
+    pg: psycopg.Connection
+    extractor: Any  # docpipe.extraction.ExtractionBackend
+    moderator: Any  # docpipe.moderation.ModerationBackend
+    processed_bucket: str
+    dynamodb_table: str
+    run_id: str
+    max_document_bytes: int
+    reprocess: ReprocessMode = "changed"
+    read_workers: int = 8
+
+
+def needs_processing(ref: ObjectRef, existing: postgres.ExistingDocument | None, mode: str, engine_version: str) -> bool:
+    """Whether a listed object must be (re)processed, given what the store holds for it."""
+    if mode not in REPROCESS_MODES:
+        raise ValueError(f"reprocess mode {mode!r} is not one of {', '.join(REPROCESS_MODES)}")
+    if existing is None or mode == "all":
+        return True
+    if existing.s3_etag != ref.etag:
+        return True  # new bytes at the same key: a new version
+    if existing.status == "quarantined":
+        return mode == "failed"
+    return existing.engine_version != engine_version  # same bytes, but an engine upgrade
+
+
+def _read(s3: Any, ref: ObjectRef, max_bytes: int) -> bytes:
+    if ref.size > max_bytes:
+        raise DocumentTooLarge(f"{ref.size:,} bytes is over the {max_bytes:,}-byte limit; raise DOCPIPE_MAX_DOCUMENT_BYTES to accept it")
+    try:
+        body = s3.get_object(Bucket=ref.bucket, Key=ref.key, IfMatch=f'"{ref.etag}"')["Body"]
+    except ClientError as e:
+        code = e.response["Error"]["Code"]
+        if code in ("NoSuchKey", "404"):
+            raise ObjectVanished("the object was deleted after it was listed") from None
+        if code in ("PreconditionFailed", "412"):
+            raise ObjectVanished("the object was overwritten after it was listed; the next run picks up the new version") from None
+        raise
+    data = body.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise DocumentTooLarge(f"object grew past the {max_bytes:,}-byte limit")
+    return data
+
+
+def _result_key(ref: ObjectRef, sha: str) -> str:
+    return f"{ref.tenant_id}/{ref.document_id}/{sha}.json"
+
+
+def _quarantine(ctx: BatchContext, ref: ObjectRef, sha: str | None, err: DocumentError) -> QuarantinedDocument:
+    uri = None
+    if not isinstance(err, ObjectVanished):
+        qkey = f"{QUARANTINE_PREFIX}/{ref.key}"
+        ctx.s3.copy_object(Bucket=ref.bucket, Key=qkey, CopySource={"Bucket": ref.bucket, "Key": ref.key},
+                           MetadataDirective="REPLACE", Metadata={"reason": err.reason, "document-id": ref.document_id})  # fmt: skip
+        uri = f"s3://{ref.bucket}/{qkey}"
+    log.warning("quarantined %s (%s): %s", ref.key, err.reason, err.message)
+    return QuarantinedDocument(ref=ref, content_sha256=sha, reason=err.reason, message=err.message, quarantine_uri=uri)
+
+
+def _result_json(ref: ObjectRef, sha: str, ex: ExtractionResult, moderation: dict[str, Any]) -> bytes:
+    """The replayable record of one document version. Deterministic: reprocessing the same bytes with
+    the same engines rewrites the same file (which run wrote it is in Postgres)."""
+    return json.dumps(
+        {
+            "documentId": ref.document_id,
+            "tenantId": ref.tenant_id,
+            "source": {"bucket": ref.bucket, "key": ref.key, "etag": ref.etag, "size": ref.size,
+                       "lastModified": ref.last_modified.isoformat(), "sha256": sha},
+            "document": ex.document,
+            "moderation": moderation,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    ).encode()  # fmt: skip
+
+
+def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]) -> BatchOutcome:
+    started = time.monotonic()
+    outcome = BatchOutcome(batch_index=batch_index, listed=len(refs))
+    existing = postgres.fetch_existing(ctx.pg, [r.document_id for r in refs])
+    todo = [r for r in refs if needs_processing(r, existing.get(r.document_id), ctx.reprocess, ctx.extractor.version)]
+    outcome.unchanged = len(refs) - len(todo)
+
+    def read(ref: ObjectRef) -> tuple[ObjectRef, bytes | DocumentError]:
+        try:
+            return ref, _read(ctx.s3, ref, ctx.max_document_bytes)
+        except DocumentError as e:
+            return ref, e
+
+    extracted: list[tuple[ObjectRef, str, ExtractionResult, int]] = []
+    quarantined: list[QuarantinedDocument] = []
+    with ThreadPoolExecutor(max_workers=ctx.read_workers) as pool:
+        for ref, data in pool.map(read, todo):  # reads overlap with extraction
+            if isinstance(data, DocumentError):
+                quarantined.append(_quarantine(ctx, ref, None, data))
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            t0 = time.perf_counter()
+            try:
+                result = ctx.extractor.extract(data, filename=ref.key.rsplit("/", 1)[-1])
+            except DocumentError as e:
+                quarantined.append(_quarantine(ctx, ref, sha, e))
+                continue
+            except Exception as e:  # an engine bug on one document must not sink the batch
+                log.exception("extraction crashed on %s", ref.key)
+                err = DocumentError(f"the extraction engine failed: {type(e).__name__}: {e}")
+                err.reason = "engine_error"
+                quarantined.append(_quarantine(ctx, ref, sha, err))
+                continue
+            extracted.append((ref, sha, result, int((time.perf_counter() - t0) * 1000)))
+
+    t0 = time.perf_counter()
+    verdicts = ctx.moderator.moderate_many([r.text for _, _, r, _ in extracted]) if extracted else []
+    moderate_ms = int((time.perf_counter() - t0) * 1000 / max(len(extracted), 1))
+
+    processed: list[ProcessedDocument] = []
+    for (ref, sha, result, extract_ms), verdict in zip(extracted, verdicts, strict=True):
+        key = _result_key(ref, sha)
+        ctx.s3.put_object(Bucket=ctx.processed_bucket, Key=key, ContentType="application/json",
+                          Body=_result_json(ref, sha, result, verdict.to_json()))  # fmt: skip
+        processed.append(
+            ProcessedDocument(ref=ref, content_sha256=sha, extraction=result, moderation=verdict,
+                              result_uri=f"s3://{ctx.processed_bucket}/{key}", extract_ms=extract_ms,
+                              moderate_ms=moderate_ms)
+        )  # fmt: skip
+
+    dynamodb.write_documents(ctx.dynamodb, ctx.dynamodb_table, processed, quarantined)
+    postgres.write_batch(ctx.pg, processed, quarantined, ctx.run_id)
+
+    outcome.processed = len(processed)
+    outcome.quarantined = len(quarantined)
+    outcome.pages = sum(p.extraction.page_count for p in processed)
+    outcome.ocr_pages = sum(p.extraction.ocr_pages for p in processed)
+    for q in quarantined:
+        outcome.quarantine_reasons[q.reason] = outcome.quarantine_reasons.get(q.reason, 0) + 1
+    outcome.seconds = round(time.monotonic() - started, 3)
+    return outcome
+
+
+def summarise(outcomes: Sequence[dict[str, Any]], listed: int) -> dict[str, Any]:
+    """Add up the batches' outcomes and check that every listed object is accounted for."""
+    totals = {k: 0 for k in ("processed", "quarantined", "unchanged", "pages", "ocr_pages")}
+    reasons: dict[str, int] = {}
+    for o in outcomes:
+        for k in totals:
+            totals[k] += int(o.get(k, 0))
+        for reason, n in (o.get("quarantine_reasons") or {}).items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    accounted = totals["processed"] + totals["quarantined"] + totals["unchanged"]
+    return {"listed": listed, **totals, "batches": len(outcomes), "missing": listed - accounted,
+            "quarantine_reasons": reasons}  # fmt: skip

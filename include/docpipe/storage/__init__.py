@@ -1,0 +1,1 @@
+"""Writers for the application stores: Postgres (relational) and DynamoDB (read model)."""

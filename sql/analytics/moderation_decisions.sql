@@ -1,0 +1,22 @@
+-- Moderation decisions by tenant (current versions of processed documents): documents per decision,
+-- their share of the tenant's moderated documents, and the mean/max confidence of each document's
+-- highest-scoring category.
+SELECT
+    d.TENANT_ID,
+    d.MODERATION_DECISION AS DECISION,
+    COUNT(*) AS DOCUMENTS,
+    ROUND(COUNT(*) / SUM(COUNT(*)) OVER (PARTITION BY d.TENANT_ID), 4) AS SHARE_OF_TENANT,
+    ROUND(AVG(m.TOP_CONFIDENCE), 4) AS MEAN_TOP_CATEGORY_CONFIDENCE,
+    ROUND(MAX(m.TOP_CONFIDENCE), 4) AS MAX_TOP_CATEGORY_CONFIDENCE
+FROM CURATED.FCT_DOCUMENT AS d
+LEFT JOIN (
+    SELECT DOCUMENT_ID, MAX(CONFIDENCE) AS TOP_CONFIDENCE
+    FROM CURATED.FCT_MODERATION
+    GROUP BY DOCUMENT_ID
+) AS m
+    ON m.DOCUMENT_ID = d.DOCUMENT_ID
+WHERE d.IS_CURRENT
+  AND d.STATUS = 'processed'
+  AND d.MODERATION_DECISION IS NOT NULL
+GROUP BY d.TENANT_ID, d.MODERATION_DECISION
+ORDER BY d.TENANT_ID, DECISION;

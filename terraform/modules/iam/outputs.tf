@@ -1,0 +1,14 @@
+output "worker_role_arn" {
+  description = "ARN of the Airflow worker role (attach to the ECS task / EKS service account)."
+  value       = aws_iam_role.worker.arn
+}
+
+output "worker_role_name" {
+  description = "Name of the Airflow worker role."
+  value       = aws_iam_role.worker.name
+}
+
+output "snowflake_stage_role_arn" {
+  description = "ARN of the role Snowflake's storage integration assumes."
+  value       = aws_iam_role.snowflake_stage.arn
+}

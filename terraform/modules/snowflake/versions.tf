@@ -1,0 +1,8 @@
+terraform {
+  required_providers {
+    snowflake = {
+      source  = "snowflakedb/snowflake"
+      version = "~> 2.1"
+    }
+  }
+}

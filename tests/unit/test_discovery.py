@@ -1,0 +1,122 @@
+"""Discovery lists exactly the interval's hour partitions; batching respects Airflow's map limit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from docpipe.ingest import discovery
+from docpipe.ingest.process import needs_processing, summarise
+from docpipe.models import ObjectRef
+from docpipe.storage.postgres import ExistingDocument, source_hour
+
+H = datetime(2026, 3, 14, 10, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_aws(monkeypatch):
+    """These tests use moto's in-process mock, not the session's moto server."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+def _ref(key: str = "uploads/acme/2026/03/14/10/a.pdf", etag: str = "e1") -> ObjectRef:
+    return ObjectRef("acme", "b", key, 10, etag, H)
+
+
+def test_hours_in_is_half_open():
+    hours = list(discovery.hours_in(H, H + timedelta(hours=3)))
+    assert hours == [H, H + timedelta(hours=1), H + timedelta(hours=2)]
+    assert list(discovery.hours_in(H, H)) == []
+
+
+def test_hours_in_rejects_naive_datetimes():
+    with pytest.raises(ValueError):
+        list(discovery.hours_in(H.replace(tzinfo=None), H.replace(tzinfo=None)))
+
+
+@mock_aws
+def test_discover_lists_only_the_interval():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="uploads-bucket")
+    keys = {
+        "uploads/acme/2026/03/14/09/early.pdf": False,
+        "uploads/acme/2026/03/14/10/in-1.pdf": True,
+        "uploads/acme/2026/03/14/10/in-2.png": True,
+        "uploads/globex/2026/03/14/10/in-3.pdf": True,
+        "uploads/globex/2026/03/14/11/late.pdf": False,
+        "uploads/acme/2026/03/14/10/": False,  # folder marker
+        "quarantine/acme/2026/03/14/10/x.pdf": False,
+    }
+    for k in keys:
+        s3.put_object(Bucket="uploads-bucket", Key=k, Body=b"x")
+    refs = discovery.discover(s3, "uploads-bucket", "uploads", H, H + timedelta(hours=1))
+    assert sorted(r.key for r in refs) == sorted(k for k, inside in keys.items() if inside)
+    assert {r.tenant_id for r in refs} == {"acme", "globex"}
+    only = discovery.discover(s3, "uploads-bucket", "uploads", H, H + timedelta(hours=1), tenants=["globex"])
+    assert [r.key for r in only] == ["uploads/globex/2026/03/14/10/in-3.pdf"]
+
+
+@mock_aws
+def test_manifests_round_trip():
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="processed-bucket")
+    refs = [_ref(f"uploads/acme/2026/03/14/10/{i}.pdf") for i in range(5)]
+    descs = discovery.write_manifests(s3, "processed-bucket", "document_ingest", "manual__2026-03-14T10:00:00+00:00",
+                                      discovery.make_batches(refs, 2))  # fmt: skip
+    assert [d["count"] for d in descs] == [2, 2, 1]
+    index, back = discovery.read_manifest(s3, "processed-bucket", descs[1]["manifest_key"])
+    assert index == 1 and back == refs[2:4]
+
+
+def test_batches_grow_to_stay_under_the_map_limit():
+    refs = [_ref(f"k{i}") for i in range(5000)]
+    batches = discovery.make_batches(refs, 2)
+    assert len(batches) <= discovery.MAX_MAPPED_TASKS
+    assert sum(len(b) for b in batches) == 5000
+    assert discovery.make_batches([], 10) == []
+
+
+def test_document_id_is_stable_and_distinct():
+    a, b = _ref("uploads/acme/x.pdf"), _ref("uploads/acme/y.pdf")
+    assert a.document_id == _ref("uploads/acme/x.pdf", etag="other").document_id
+    assert a.document_id != b.document_id
+
+
+@pytest.mark.parametrize(
+    ("existing", "mode", "expected"),
+    [
+        (None, "changed", True),
+        (ExistingDocument("d", "e1", "processed", "v1"), "changed", False),
+        (ExistingDocument("d", "e0", "processed", "v1"), "changed", True),  # new bytes
+        (ExistingDocument("d", "e1", "processed", "v0"), "changed", True),  # engine upgrade
+        (ExistingDocument("d", "e1", "quarantined", None), "changed", False),
+        (ExistingDocument("d", "e1", "quarantined", None), "failed", True),
+        (ExistingDocument("d", "e1", "processed", "v1"), "all", True),
+    ],
+)
+def test_needs_processing(existing, mode, expected):
+    assert needs_processing(_ref(), existing, mode, "v1") is expected
+
+
+def test_needs_processing_rejects_unknown_mode():
+    with pytest.raises(ValueError, match="reprocess mode"):
+        needs_processing(_ref(), None, "sometimes", "v1")
+
+
+def test_summarise_flags_missing_documents():
+    outcomes = [
+        {"processed": 3, "quarantined": 1, "unchanged": 0, "quarantine_reasons": {"corrupt": 1}},
+        {"processed": 2, "quarantined": 1, "unchanged": 1, "quarantine_reasons": {"corrupt": 1}},
+    ]
+    s = summarise(outcomes, listed=9)
+    assert (s["processed"], s["quarantined"], s["unchanged"], s["missing"]) == (5, 2, 1, 1)
+    assert s["quarantine_reasons"] == {"corrupt": 2}
+    assert summarise(outcomes, listed=8)["missing"] == 0
+
+
+def test_source_hour_from_key():
+    assert source_hour("uploads/acme/2026/03/14/10/a.pdf", H + timedelta(hours=5)) == H
+    assert source_hour("elsewhere/a.pdf", H + timedelta(minutes=30)) == H
