@@ -110,6 +110,12 @@ def stack(pytestconfig: pytest.Config) -> Iterator[Stack]:
     (_WORKDIR / "snowflake").mkdir(exist_ok=True)
     localstack.bootstrap_resources()
     yield Stack(pg)
+    try:  # let go of Airflow's pooled connections before their database is dropped
+        from airflow import settings
+
+        settings.dispose_orm()
+    except Exception:
+        pass
     localstack.stop_moto(_WORKDIR)
     for db in (APP_DB, AIRFLOW_DB):
         drop_database(pg, db)

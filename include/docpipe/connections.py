@@ -34,5 +34,7 @@ def postgres_dsn(settings: Settings | None = None) -> str:
     return uri.replace("postgresql+psycopg://", "postgresql://").replace("postgres://", "postgresql://", 1)
 
 
-def postgres_connection(settings: Settings | None = None, *, autocommit: bool = False) -> psycopg.Connection:
+def postgres_connection(settings: Settings | None = None, *, autocommit: bool = True) -> psycopg.Connection:
+    """Autocommit by default: every unit of work that must be atomic says so with `conn.transaction()`
+    (in a non-autocommit connection that block would only be a savepoint of an uncommitted transaction)."""
     return psycopg.connect(postgres_dsn(settings), autocommit=autocommit)

@@ -75,7 +75,7 @@ def _warehouse_state() -> dict:
     with snowflake_connection() as sf:
         cur = sf.cursor()
         return {
-            t: cur.execute(f"SELECT * FROM CURATED.{t} ORDER BY ALL").fetchall()
+            t: sorted(cur.execute(f"SELECT * FROM CURATED.{t}").fetchall(), key=repr)
             for t in ("fct_document", "fct_document_field", "fct_moderation", "dim_tenant")
         }
 

@@ -29,7 +29,8 @@ from docpipe.samples.evaluate import Report, score
 from docpipe.samples.generator import BAD_TYPES, generate_documents
 
 REASON_CLASS = {
-    cls.reason: cls for cls in (EmptyDocument, CorruptDocument, UnsupportedDocument, EncryptedDocument, DocumentTooLarge)
+    cls.reason: cls
+    for cls in (EmptyDocument, CorruptDocument, UnsupportedDocument, EncryptedDocument, DocumentTooLarge)
 }
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlglot
+from sqlglot import exp
+
 from docpipe.warehouse import load
 from docpipe.warehouse.sqlfiles import (
     analytics_dir,
@@ -24,7 +26,6 @@ from docpipe.warehouse.sqlfiles import (
     snowflake_dir,
     split_statements,
 )
-from sqlglot import exp
 
 SAMPLE_PARAMS = {
     "interval_start": "'2025-03-01T00:00:00+00:00'",

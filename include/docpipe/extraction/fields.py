@@ -44,7 +44,9 @@ class Label:
 
 
 def _lab(field_: str, pattern: str, strength: float, kind: str, *, neighbours: str = "both") -> Label:
-    return Label(field_, re.compile(r"(?<![\w])(?:" + pattern + r")(?![\w])\s*[:#.]?", re.I), strength, kind, neighbours)
+    return Label(
+        field_, re.compile(r"(?<![\w])(?:" + pattern + r")(?![\w])\s*[:#.]?", re.I), strength, kind, neighbours
+    )
 
 
 LABELS: tuple[Label, ...] = (
@@ -65,7 +67,7 @@ LABELS: tuple[Label, ...] = (
                           r"|client(?!\s*(?:id|no|number|#|ref))", 0.93, "party"),
     _lab("supplier_name", r"from|supplier|seller|vendor|issued\s+by|sold\s+by|bill\s+from", 0.93, "party"),
     _lab("currency", r"currency", 0.95, "currency"),
-)
+)  # fmt: skip
 LABEL_ANY = re.compile("|".join(f"(?:{lab.rx.pattern})" for lab in LABELS), re.I)
 TITLE_RX = re.compile(r"^(?:(?:tax|sales|commercial|pro[\s-]?forma)\s+)?(?:invoice|receipt)\b|^page\s+\d", re.I)
 ID_TOKEN = re.compile(r"#?\s*([A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_]*|\d[A-Z0-9\-/_.]*)", re.I)
@@ -131,7 +133,7 @@ class Layout:
         return best
 
     def below(self, seg: Segment, max_gap: float = 2.2) -> Segment | None:
-        """The nearest segment under `seg` that shares its column (overlapping or aligned left or right)."""
+        """The nearest segment under `seg` that shares some of its horizontal extent (the same column)."""
         best = None
         for s in self.by_page[seg.page]:
             if s is seg or s.y0 < seg.y1 - 0.3 * seg.h or s.y0 - seg.y1 > max_gap * seg.h:
@@ -229,7 +231,12 @@ def _labelled_value(layout: Layout, seg: Segment, lab: Label, m: re.Match[str], 
     elif lab.neighbours != "none":
         if (r := layout.right_of(seg)) is not None and not _is_labelish(r):
             targets.append(("right", _value_text(r), r))
-        if lab.neighbours == "both" and lab.kind != "money" and (b := layout.below(seg)) is not None and not _is_labelish(b):
+        if (
+            lab.neighbours == "both"
+            and lab.kind != "money"
+            and (b := layout.below(seg)) is not None
+            and not _is_labelish(b)
+        ):
             targets.append(("below", _value_text(b), b))
     for method, text, vseg in targets:
         got = _read_value(lab.kind, text)
@@ -259,7 +266,7 @@ _TITLES = ("invoice", "taxinvoice", "salesinvoice", "receipt", "salesreceipt")
 
 
 def _is_title(seg: Segment) -> bool:
-    """"INVOICE", or (on a scan) OCR's reading of a big title ("nvo i ce", "I hvo 1 Cc e")."""
+    """ "INVOICE", or (on a scan) OCR's reading of a big title ("nvo i ce", "I hvo 1 Cc e")."""
     if TITLE_RX.search(seg.text):
         return True
     if seg.conf >= 1.0:
@@ -295,7 +302,12 @@ def top_name(layout: Layout, exclude: set[int]) -> tuple[Segment, float] | None:
     scored.sort(key=lambda x: -x[0])
     score, rel, best = scored[0]
     margin = score - scored[1][0] if len(scored) > 1 else 1.0
-    strength = 0.5 + 0.12 * min(rel - 1.0, 1.5) + 0.1 * min(max(margin, 0.0), 1.0) + (0.08 if COMPANY_RX.search(best.text) else 0.0)
+    strength = (
+        0.5
+        + 0.12 * min(rel - 1.0, 1.5)
+        + 0.1 * min(max(margin, 0.0), 1.0)
+        + (0.08 if COMPANY_RX.search(best.text) else 0.0)
+    )
     return best, min(strength, 0.85)
 
 
@@ -445,7 +457,9 @@ def extract_fields(doc_type: str, layout: Layout) -> list[tuple[Entity, Spans]]:
         if got is not None:
             seg, strength = got
             name = seg.text.strip()
-            chosen["supplier_name"] = Candidate("supplier_name", name, {"text": name}, strength * _conf_factor(seg.conf), seg, _order(seg))
+            chosen["supplier_name"] = Candidate(
+                "supplier_name", name, {"text": name}, strength * _conf_factor(seg.conf), seg, _order(seg)
+            )
     if "supplier_address" in schema and "supplier_name" in chosen:
         lines = address_below(layout, chosen["supplier_name"].seg)
         if lines:
@@ -495,7 +509,9 @@ def _fallback_largest_amount(layout: Layout, chosen: dict[str, Candidate]) -> No
             best = (m, seg)
     if best is not None:
         m, seg = best
-        chosen["total_amount"] = Candidate("total_amount", m.text, {"money": m}, 0.35 * _conf_factor(seg.conf), seg, _order(seg))
+        chosen["total_amount"] = Candidate(
+            "total_amount", m.text, {"money": m}, 0.35 * _conf_factor(seg.conf), seg, _order(seg)
+        )
 
 
 def _check_amounts(chosen: dict[str, Candidate]) -> None:
@@ -543,4 +559,6 @@ def _currency(layout: Layout, chosen: dict[str, Candidate]) -> None:
         code, n = seen.most_common(1)[0]
         share = n / sum(seen.values())
         seg = where[code]
-        chosen["currency"] = Candidate("currency", code, {"text": code}, (0.45 + 0.35 * share) * _conf_factor(seg.conf), seg, _order(seg))
+        chosen["currency"] = Candidate(
+            "currency", code, {"text": code}, (0.45 + 0.35 * share) * _conf_factor(seg.conf), seg, _order(seg)
+        )

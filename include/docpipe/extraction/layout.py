@@ -118,8 +118,13 @@ def _split_row(words: list[Word], page: int, sx: float, sy: float,
 # ---------------------------------------------------------------------------------------------- PDF text layer
 
 
+def _readable(ch: str) -> bool:
+    # fonts without a Unicode map come out as private-use code points or U+FFFD: that text layer is useless
+    return ch.isprintable() and not ("\ue000" <= ch <= "\uf8ff") and ch != "\ufffd"
+
+
 def read_text_layer(page: Any, index: int) -> tuple[list[list[Segment]], int]:
-    """Rows of segments from a pypdfium2 page's text layer, and its count of non-space characters.
+    """Rows of segments from a pypdfium2 page's text layer, and its count of readable non-space characters.
 
     Two char-box lookups per word (its first and last character) are enough for word boxes, which keeps
     a page at about a millisecond; boxes are the font's loose boxes so that a line has one height.
@@ -170,9 +175,11 @@ def read_text_layer(page: Any, index: int) -> tuple[list[list[Segment]], int]:
                 if not word:
                     continue
                 a, c = box(s), box(e) if e != s else None
-                x0, y0, x1, y1 = a if c is None else (min(a[0], c[0]), min(a[1], c[1]), max(a[2], c[2]), max(a[3], c[3]))
+                x0, y0, x1, y1 = (
+                    a if c is None else (min(a[0], c[0]), min(a[1], c[1]), max(a[2], c[2]), max(a[3], c[3]))
+                )
                 words.append((word, x0, y0, x1, y1, 1.0))
-                nonspace += len(word)
+                nonspace += sum(_readable(ch) for ch in word)
             if words:
                 rows.append(_split_row(words, index, disp_w, disp_h, 1.0))
         return rows, nonspace
@@ -251,5 +258,7 @@ def ocr_image(img: Any, index: int, *, dpi: float, psm: int, timeout: float) -> 
         words.sort(key=lambda w: w[1])
         # Tesseract's word boxes hug the glyphs: judge gaps by the line's typical word height instead
         h = max(median(w[4] - w[2] for w in words), 1.0)
-        rows.append(_split_row(words, index, float(width), float(height), px_to_pt, line_h=h, gap_factor=OCR_GAP_FACTOR))
+        rows.append(
+            _split_row(words, index, float(width), float(height), px_to_pt, line_h=h, gap_factor=OCR_GAP_FACTOR)
+        )
     return rows

@@ -84,7 +84,9 @@ class LocalExtractionBackend:
             return ocr_image(img, index, dpi=dpi, psm=self.psm, timeout=self.ocr_timeout)
         except RuntimeError as e:
             if "timeout" in str(e).lower():
-                raise DocumentError(f"OCR of page {index + 1} of {filename} took over {self.ocr_timeout:.0f} s") from None
+                raise DocumentError(
+                    f"OCR of page {index + 1} of {filename} took over {self.ocr_timeout:.0f} s"
+                ) from None
             raise
 
     def _read_pdf(self, data: bytes, filename: str) -> list[PageText]:
@@ -97,10 +99,16 @@ class LocalExtractionBackend:
             except pdfium.PdfiumError as e:
                 code = getattr(e, "err_code", None)
                 if code == pdfium_c.FPDF_ERR_PASSWORD:
-                    raise EncryptedDocument(f"{filename} is a password-protected PDF; upload it without a password") from None
+                    raise EncryptedDocument(
+                        f"{filename} is a password-protected PDF; upload it without a password"
+                    ) from None
                 if code == pdfium_c.FPDF_ERR_SECURITY:
-                    raise EncryptedDocument(f"{filename} is a PDF locked with an unsupported security handler") from None
-                raise CorruptDocument(f"{filename} is damaged or truncated: it starts like a PDF but cannot be parsed") from None
+                    raise EncryptedDocument(
+                        f"{filename} is a PDF locked with an unsupported security handler"
+                    ) from None
+                raise CorruptDocument(
+                    f"{filename} is damaged or truncated: it starts like a PDF but cannot be parsed"
+                ) from None
         pages: list[PageText] = []
         try:
             with PDFIUM_LOCK:
@@ -170,19 +178,31 @@ class LocalExtractionBackend:
                     raise CorruptDocument(f"page {i + 1} of {filename} has no pixels")
                 im.load()
                 frame = ImageOps.exif_transpose(im) if kind == "jpeg" else im
+                if frame.mode in ("RGBA", "LA", "PA") or "transparency" in frame.info:
+                    # transparent pixels are paper: flatten onto white, or they turn black and hide the text
+                    rgba = frame.convert("RGBA")
+                    frame = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
                 gray = frame.convert("L")
             except DocumentError:
                 raise
             except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
-                raise CorruptDocument(f"{filename} is a damaged {what} image: page {i + 1} cannot be decoded ({e})") from None
+                raise CorruptDocument(
+                    f"{filename} is a damaged {what} image: page {i + 1} cannot be decoded ({e})"
+                ) from None
             dpi_info = im.info.get("dpi") or (0, 0)
             try:
                 dpi = float(dpi_info[0])
             except (TypeError, ValueError, IndexError):
                 dpi = 0.0
             dpi = dpi if 70 <= dpi <= 1200 else 300.0
+            width, height = gray.size
+            if dpi > self.ocr_dpi * 1.1:
+                # Tesseract's time grows with pixels; beyond the engine's OCR resolution they add little
+                f = self.ocr_dpi / dpi
+                gray = gray.resize((max(1, round(width * f)), max(1, round(height * f))), Image.Resampling.LANCZOS)
+                dpi = float(self.ocr_dpi)
             rows = self._ocr(gray, i, dpi, filename)
-            pages.append(PageText(i + 1, float(gray.width), float(gray.height), "pixels", rows, True))
+            pages.append(PageText(i + 1, float(width), float(height), "pixels", rows, True))
         return pages
 
     # ------------------------------------------------------------------------------------------ output
@@ -209,8 +229,14 @@ class LocalExtractionBackend:
                     "orientation": "PAGE_UP",
                 },
                 "lines": [
-                    {"layout": {"textAnchor": _anchor([(s.start, s.end)]), "boundingPoly": _poly(s.bbox()),
-                                "confidence": round(s.conf, 4), "orientation": "PAGE_UP"}}
+                    {
+                        "layout": {
+                            "textAnchor": _anchor([(s.start, s.end)]),
+                            "boundingPoly": _poly(s.bbox()),
+                            "confidence": round(s.conf, 4),
+                            "orientation": "PAGE_UP",
+                        }
+                    }
                     for s in segs
                 ],  # fmt: skip
             }
@@ -281,6 +307,14 @@ def _form_field(seg: Segment, m: Any, vseg: Segment) -> dict[str, Any]:
     same_seg = vseg is seg
     value_span = (seg.start + m.start("value"), seg.start + m.end("value")) if same_seg else (vseg.start, vseg.end)
     return {
-        "fieldName": {"textAnchor": _anchor([name_span]), "boundingPoly": _poly(seg.bbox()), "confidence": round(seg.conf, 4)},
-        "fieldValue": {"textAnchor": _anchor([value_span]), "boundingPoly": _poly(vseg.bbox()), "confidence": round(vseg.conf, 4)},
+        "fieldName": {
+            "textAnchor": _anchor([name_span]),
+            "boundingPoly": _poly(seg.bbox()),
+            "confidence": round(seg.conf, 4),
+        },
+        "fieldValue": {
+            "textAnchor": _anchor([value_span]),
+            "boundingPoly": _poly(vseg.bbox()),
+            "confidence": round(vseg.conf, 4),
+        },
     }

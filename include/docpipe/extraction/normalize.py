@@ -18,7 +18,12 @@ _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?
 _DATE_RES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d])"), "ymd"),
     (re.compile(r"(?<![\d.])(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?![\d])"), "num"),
-    (re.compile(r"(?<![\w])(\d{1,2})(?:st|nd|rd|th)?[\s\-./]*(?:of\s+)?" + _MON + r"\.?[\s\-./,:]*(\d{4})(?!\d)", re.I), "dmy"),
+    (
+        re.compile(
+            r"(?<![\w])(\d{1,2})(?:st|nd|rd|th)?[\s\-./]*(?:of\s+)?" + _MON + r"\.?[\s\-./,:]*(\d{4})(?!\d)", re.I
+        ),
+        "dmy",
+    ),
     (re.compile(r"(?<![\w])" + _MON + r"\.?[\s\-]*(\d{1,2})(?:st|nd|rd|th)?[,.:]?\s*(\d{4})(?!\d)", re.I), "mdy"),
 )
 
@@ -79,7 +84,9 @@ def date_value(d: date) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- money
 
 CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
-CURRENCY_CODES = frozenset(["USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "CNY"])
+CURRENCY_CODES = frozenset(
+    ["USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "CNY"]
+)
 _CUR = r"(?:[$€£¥]|\b(?:" + "|".join(sorted(CURRENCY_CODES)) + r")\b)"
 # thousands grouped by , . ' or (only with decimals, as in "1 234,50") a space
 _NUM = r"-?(?:\d{1,3}(?:[,.']\d{3})+(?:[.,]\d{1,2})?|\d{1,3}(?: \d{3})+[.,]\d{2}|\d+(?:[.,]\d{1,2})?)"

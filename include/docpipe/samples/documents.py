@@ -26,7 +26,7 @@ FONTS = {
     "courier": ("Courier", "Courier-Bold"),
 }
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+          "November", "December")  # fmt: skip
 CURRENCY_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£"}
 CENT = Decimal("0.01")
 
@@ -146,7 +146,12 @@ def phone(rng: random.Random, currency: str) -> str:
 def party(rng: random.Random, currency: str, *, company: bool = True) -> Party:
     name = company_name(rng) if company else person_name(rng)
     slug = "".join(ch for ch in name.split()[0].lower() if ch.isalnum()) or "info"
-    return Party(name, address(rng, currency), phone(rng, currency), f"{rng.choice(('accounts', 'info', 'billing'))}@{slug}.example")
+    return Party(
+        name,
+        address(rng, currency),
+        phone(rng, currency),
+        f"{rng.choice(('accounts', 'info', 'billing'))}@{slug}.example",
+    )
 
 
 # ---------------------------------------------------------------------------------------------- drawing
@@ -165,8 +170,17 @@ class Pen:
         self._t: Any = None
         self._font: tuple[str, float] | None = None
 
-    def text(self, x: float, y: float, s: str, size: float = 10, *, bold: bool = False, align: str = "left",
-             font: str | None = None) -> None:
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        size: float = 10,
+        *,
+        bold: bool = False,
+        align: str = "left",
+        font: str | None = None,
+    ) -> None:
         name = font or (self.bold if bold else self.regular)
         if self.c is None:
             return
@@ -224,10 +238,16 @@ MONEY_STYLES = ("symbol", "symbol", "symbol_space", "code_suffix", "code_prefix"
 
 def _invoice_id(rng: random.Random, year: int) -> str:
     n = rng.randint(1, 99999)
-    return rng.choice((
-        f"INV-{year}-{n:05d}", f"INV{n:06d}", f"{year}-{n:04d}", f"A-{rng.randint(1000, 99999)}",
-        f"{rng.choice('ABCDEFGHKMNPRS')}{rng.choice('ABCDEFGHKMNPRS')}/{year % 100:02d}/{n:04d}", f"{rng.randint(10000, 999999)}",
-    ))
+    return rng.choice(
+        (
+            f"INV-{year}-{n:05d}",
+            f"INV{n:06d}",
+            f"{year}-{n:04d}",
+            f"A-{rng.randint(1000, 99999)}",
+            f"{rng.choice('ABCDEFGHKMNPRS')}{rng.choice('ABCDEFGHKMNPRS')}/{year % 100:02d}/{n:04d}",
+            f"{rng.randint(10000, 999999)}",
+        )
+    )
 
 
 @dataclass
@@ -284,7 +304,11 @@ def invoice_facts(rng: random.Random) -> InvoiceFacts:
         desc, lo, hi = rng.choice(W.INVOICE_ITEMS)
         items.append((desc, rng.choice((1, 1, 1, 2, 3, 4, 5, 10, 12, 20)), money(rng.uniform(lo, hi))))
     tax_name = {"USD": "Sales Tax", "EUR": "VAT", "GBP": "VAT"}[currency]
-    rate = {"USD": ("5", "6.25", "7", "8.25", "0"), "EUR": ("19", "20", "21", "10", "0"), "GBP": ("20", "20", "5", "0")}[currency]
+    rate = {
+        "USD": ("5", "6.25", "7", "8.25", "0"),
+        "EUR": ("19", "20", "21", "10", "0"),
+        "GBP": ("20", "20", "5", "0"),
+    }[currency]
     tax_rate = Decimal(rng.choice(rate))
     style = rng.choice(MONEY_STYLES + (("continental",) if currency == "EUR" else ()))
     labels = {
@@ -339,7 +363,9 @@ def _invoice_header(p: Pen, f: InvoiceFacts, rng: random.Random) -> float:
         meta.append(("Currency:", f.currency))
     top = h - 60
 
-    def block(x: float, y: float, label: str | None, pt: Party, *, bold_name: bool = True, align: str = "left") -> float:
+    def block(
+        x: float, y: float, label: str | None, pt: Party, *, bold_name: bool = True, align: str = "left"
+    ) -> float:
         if label:
             p.text(x, y, label, 9, bold=True, align=align)
             y -= 13
@@ -353,7 +379,9 @@ def _invoice_header(p: Pen, f: InvoiceFacts, rng: random.Random) -> float:
     if f.layout == "classic":
         name_size, title_size = rng.choice((16, 18, 20, 22)), rng.choice((20, 24, 28))
         title = L["title"].upper()
-        while p.width(f.supplier.name, name_size, bold=True) + p.width(title, title_size, bold=True) + 40 > right - left:
+        while (
+            p.width(f.supplier.name, name_size, bold=True) + p.width(title, title_size, bold=True) + 40 > right - left
+        ):
             name_size, title_size = name_size - 1, title_size - 1
         p.text(left, top, f.supplier.name, name_size, bold=True)
         y = top - name_size
@@ -406,14 +434,17 @@ def _invoice_header(p: Pen, f: InvoiceFacts, rng: random.Random) -> float:
         y -= 13
         p.text(left, y, ", ".join(f.customer.lines), 9)
         y -= 13
-        for label, value in meta[3 if f.due else 2:]:
+        for label, value in meta[3 if f.due else 2 :]:
             p.text(left, y, f"{label} {value}", 9)
             y -= 13
         return y - 20
 
     # modern: title left, supplier right-aligned, meta under the title, customer on the right
     title_size, name_size = rng.choice((26, 30, 34)), 13.0
-    while p.width(L["title"].title(), title_size, bold=True) + p.width(f.supplier.name, name_size, bold=True) + 40 > right - left:
+    while (
+        p.width(L["title"].title(), title_size, bold=True) + p.width(f.supplier.name, name_size, bold=True) + 40
+        > right - left
+    ):
         title_size -= 2
     p.text(left, top, L["title"].title(), title_size, bold=True)
     sy = top
@@ -460,16 +491,20 @@ def render_invoice(rng: random.Random) -> Built:
     L = f.labels
     totals: list[tuple[str, str]] = []
     if f.tax_rate is not None:
-        tax_label = rng.choice((f"{f.tax_name} ({_fmt_rate(f.tax_rate)}%)", f"{f.tax_name} {_fmt_rate(f.tax_rate)}%", f.tax_name))
+        tax_label = rng.choice(
+            (f"{f.tax_name} ({_fmt_rate(f.tax_rate)}%)", f"{f.tax_name} {_fmt_rate(f.tax_rate)}%", f.tax_name)
+        )
         totals += [(L["net"], f.m(f.net)), (tax_label, f.m(f.tax))]
     totals.append((L["total"], f.m(f.total)))
     colon = rng.random() < 0.5
     footer_lines = [
-        rng.choice((
-            f"Payment due within {(f.due - f.issued).days if f.due else 30} days.",
-            "Please include the invoice number with your payment.",
-            "Thank you for your business!",
-        )),
+        rng.choice(
+            (
+                f"Payment due within {(f.due - f.issued).days if f.due else 30} days.",
+                "Please include the invoice number with your payment.",
+                "Thank you for your business!",
+            )
+        ),
         f"Bank transfer to account {rng.randint(10000000, 99999999)}, sort code {rng.randint(10, 99)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
     ]
     bottom = 90.0
@@ -537,8 +572,11 @@ def render_receipt(rng: random.Random) -> Built:
     style = rng.choice(("thermal", "thermal", "modern"))
     family = "courier" if style == "thermal" and rng.random() < 0.7 else rng.choice(("helvetica", "times"))
     shop = rng.choice(W.SHOP_PATTERNS).format(
-        last=rng.choice(W.LAST_NAMES), last2=rng.choice(W.LAST_NAMES), first=rng.choice(W.FIRST_NAMES),
-        adj=rng.choice(W.COMPANY_ADJECTIVES), shop=rng.choice(W.SHOP_TYPES),
+        last=rng.choice(W.LAST_NAMES),
+        last2=rng.choice(W.LAST_NAMES),
+        first=rng.choice(W.FIRST_NAMES),
+        adj=rng.choice(W.COMPANY_ADJECTIVES),
+        shop=rng.choice(W.SHOP_TYPES),
     )
     addr = address(rng, currency)[:2]
     when = date(rng.choice((2024, 2025, 2026)), 1, 1) + timedelta(days=rng.randint(0, 364))
@@ -590,7 +628,14 @@ def render_receipt(rng: random.Random) -> Built:
             p.text(left, y, f"{date_str} {clock}", 8.5)
             p.text(right, y, f"#{receipt_no}", 8.5, align="right")
         y -= 12
-        p.text(left, y, f"Receipt No: {receipt_no}" if rng.random() < 0.5 else f"Till {rng.randint(1, 9)}  Op {rng.randint(100, 999)}", 8.5)
+        p.text(
+            left,
+            y,
+            f"Receipt No: {receipt_no}"
+            if rng.random() < 0.5
+            else f"Till {rng.randint(1, 9)}  Op {rng.randint(100, 999)}",
+            8.5,
+        )
         y -= 8
         p.rule(left, y, right)
         y -= 12
@@ -633,7 +678,13 @@ def render_receipt(rng: random.Random) -> Built:
             p.text(left, y, f"{rng.choice(('VISA', 'MASTERCARD', 'DEBIT CARD'))} ****{rng.randint(1000, 9999)}", 8.5)
             p.text(right, y, amt(total), 8.5, align="right")
         y -= line_h * 2
-        p.text(cx, y, rng.choice(("THANK YOU FOR SHOPPING", "Thank you, come again!", "Thank you for your visit")), 8, align="center")
+        p.text(
+            cx,
+            y,
+            rng.choice(("THANK YOU FOR SHOPPING", "Thank you, come again!", "Thank you for your visit")),
+            8,
+            align="center",
+        )
         return y
 
     # thermal receipts are cut right after the footer: measure the length with a dry run first
@@ -683,8 +734,11 @@ def _form_values(rng: random.Random) -> list[tuple[str, str]]:
         ("Membership type", rng.choice(W.MEMBERSHIP_TYPES)),
         ("Preferred start date", format_date(start, fmt)),
         ("Department", rng.choice(W.DEPARTMENTS)),
-        ("Vehicle registration", f"{rng.choice('ABCDEFGHKLMNPRSTVWY')}{rng.choice('ABCDEFGHKLMNPRSTVWY')}{rng.randint(10, 99)} "
-                                 f"{''.join(rng.choice('ABCDEFGHJKLMNPRSTVWXY') for _ in range(3))}"),
+        (
+            "Vehicle registration",
+            f"{rng.choice('ABCDEFGHKLMNPRSTVWY')}{rng.choice('ABCDEFGHKLMNPRSTVWY')}{rng.randint(10, 99)} "
+            f"{''.join(rng.choice('ABCDEFGHJKLMNPRSTVWXY') for _ in range(3))}",
+        ),
         ("Emergency contact", person_name(rng)),
         ("Number of dependants", str(rng.randint(0, 5))),
         ("Policy number", f"POL-{rng.randint(100000, 999999)}"),

@@ -1,8 +1,9 @@
 """Deterministic sample uploads with known ground truth: born-digital and scanned invoices, receipts
 and forms, plus broken files that the pipeline must quarantine with a typed reason.
 
-`generate_documents` is a generator: memory stays flat however many documents are asked for, and every
-document depends only on (seed, index), so any slice of a large run can be regenerated on its own.
+`generate_documents` is a generator: memory stays flat however many documents are asked for, and each
+document is drawn from its own (seed, position) random stream, so the same arguments always give the same
+bytes and a slice of a large run can be regenerated without the documents before it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import io
 import random
 import struct
-import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -23,6 +23,7 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from docpipe.extraction.layout import PDFIUM_LOCK
 from docpipe.models import CorruptDocument, DocumentTooLarge, EmptyDocument, EncryptedDocument, UnsupportedDocument
 
 from .documents import BUILDERS, company_name, person_name, render_invoice
@@ -49,8 +50,6 @@ BAD_TYPES: tuple[tuple[str, str], ...] = (
     ("corrupt_png", CorruptDocument.reason),
     ("pixel_bomb", DocumentTooLarge.reason),
 )
-
-_pdfium_lock = threading.Lock()  # pdfium is not thread-safe
 
 
 @dataclass
@@ -105,7 +104,15 @@ def generate_documents(
             bad_seen += 1
             data, ext = _bad_file(bad_type, rng)
             truth = {"document_type": None, "reason": reason, "bad_type": bad_type}
-            yield SampleDocument(tenant, f"bad-{seed}-{i:06d}.{ext}", data, CONTENT_TYPES.get(ext, "application/octet-stream"), "bad", False, truth)
+            yield SampleDocument(
+                tenant,
+                f"bad-{seed}-{i:06d}.{ext}",
+                data,
+                CONTENT_TYPES.get(ext, "application/octet-stream"),
+                "bad",
+                False,
+                truth,
+            )
             continue
         kind = rng.choices(kinds, weights)[0]
         scanned = rng.random() < scanned_share
@@ -155,7 +162,7 @@ def scan_pdf(pdf: bytes, rng: random.Random, nprng: np.random.Generator) -> tupl
     import pypdfium2 as pdfium
 
     dpi = rng.choice((200, 240, 300))
-    with _pdfium_lock:
+    with PDFIUM_LOCK:  # pdfium is not thread-safe: share the extraction engine's lock
         doc = pdfium.PdfDocument(pdf)
         try:
             sizes = [doc.get_page_size(i) for i in range(len(doc))]
@@ -204,7 +211,9 @@ def _bad_file(bad_type: str, rng: random.Random) -> tuple[bytes, str]:
         return bytes(data), "pdf"
     if bad_type == "encrypted_pdf":
         buf = io.BytesIO()
-        c = Canvas(buf, invariant=1, encrypt=StandardEncryption(f"pw{rng.randint(1000, 9999)}", "owner-secret", strength=128))
+        c = Canvas(
+            buf, invariant=1, encrypt=StandardEncryption(f"pw{rng.randint(1000, 9999)}", "owner-secret", strength=128)
+        )
         c.setFont("Helvetica-Bold", 16)
         c.drawString(72, 760, "Confidential statement")
         c.setFont("Helvetica", 10)
@@ -214,13 +223,21 @@ def _bad_file(bad_type: str, rng: random.Random) -> tuple[bytes, str]:
         return buf.getvalue(), "pdf"
     if bad_type == "unsupported":
         if rng.random() < 0.5:
-            text = f"Meeting notes\n\nAttendees: {person_name(rng)}, {person_name(rng)}\nAction: send the invoice again.\n"
+            text = (
+                f"Meeting notes\n\nAttendees: {person_name(rng)}, {person_name(rng)}\nAction: send the invoice again.\n"
+            )
             return text.encode(), "txt"
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for name, body in (
-                ("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
-                ("word/document.xml", f"<w:document><w:body><w:p><w:r><w:t>Letter to {person_name(rng)}</w:t></w:r></w:p></w:body></w:document>"),
+                (
+                    "[Content_Types].xml",
+                    '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+                ),
+                (
+                    "word/document.xml",
+                    f"<w:document><w:body><w:p><w:r><w:t>Letter to {person_name(rng)}</w:t></w:r></w:p></w:body></w:document>",
+                ),
             ):
                 z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), body)
         return buf.getvalue(), "docx"
@@ -238,5 +255,7 @@ def _bad_file(bad_type: str, rng: random.Random) -> tuple[bytes, str]:
         w, h = 12_000, 8_000
         raw = zlib.compress(b"\x00" * ((w // 8 + 1) * h), 9)
         ihdr = struct.pack(">IIBBBBB", w, h, 1, 0, 0, 0, 0)
-        return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", raw) + _png_chunk(b"IEND", b""), "png"
+        return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", raw) + _png_chunk(
+            b"IEND", b""
+        ), "png"
     raise ValueError(f"unknown bad file type {bad_type!r}")

@@ -88,7 +88,11 @@ def upload_documents(
         pending: set[Future[None]] = set()
         for i, doc in enumerate(docs):
             key = upload_key(doc.tenant_id, hours[i % len(hours)], doc.filename, prefix)
-            records.append(UploadedSample(bucket, key, doc.tenant_id, doc.kind, doc.scanned, doc.truth, len(doc.data), doc.content_type))
+            records.append(
+                UploadedSample(
+                    bucket, key, doc.tenant_id, doc.kind, doc.scanned, doc.truth, len(doc.data), doc.content_type
+                )
+            )
             pending.add(pool.submit(put, doc, key))
             if len(pending) >= 2 * workers:
                 completed, pending = wait(pending, return_when=FIRST_COMPLETED)

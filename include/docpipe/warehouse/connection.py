@@ -2,7 +2,7 @@
 
 Environment:
     DOCPIPE_SNOWFLAKE_BACKEND   "fakesnow" (default) or "snowflake"
-    DOCPIPE_FAKESNOW_PATH       directory of the fakesnow DuckDB files (default ./.docpipe/fakesnow)
+    DOCPIPE_FAKESNOW_PATH       directory of the fakesnow DuckDB files (default ./.docpipe/snowflake)
     DOCPIPE_FAKESNOW_LOCK_TIMEOUT  seconds to wait for another process's lock on the db file (default 60)
     AWS_ENDPOINT_URL            S3 endpoint the fakesnow COPY INTO reads stages from (e.g. moto); unset = AWS
     AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_DEFAULT_REGION (default us-east-1)
@@ -40,7 +40,7 @@ def backend() -> str:
 
 
 def fakesnow_path() -> Path:
-    return Path(os.environ.get(FAKESNOW_PATH_ENV) or Path.cwd() / ".docpipe" / "fakesnow")
+    return Path(os.environ.get(FAKESNOW_PATH_ENV) or Path.cwd() / ".docpipe" / "snowflake")
 
 
 def is_fakesnow(sf_conn: Any) -> bool:

@@ -340,7 +340,7 @@ def copy_statement(table: str, interval_start: datetime | str, stage: str = STAG
     path = f"{table}/interval={interval_key(interval_start)}/"
     return (
         f"COPY INTO RAW.{table.upper()} FROM '@{stage}/{path}' "
-        "FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE"
+        "FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE"
     )
 
 
@@ -361,6 +361,13 @@ def _in_transaction(sf_conn: Any) -> bool:
     # fakesnow runs MERGE through a temporary table, which DuckDB refuses to write inside a transaction
     # that has already written the DOCPIPE database: run statement by statement there.
     return not is_fakesnow(sf_conn)
+
+
+def _rollback(sf_conn: Any) -> None:
+    try:
+        execute_statement(sf_conn, "ROLLBACK")
+    except Exception:  # noqa: BLE001 - keep the original error
+        log.exception("ROLLBACK failed")
 
 
 def copy_into_raw(
@@ -415,7 +422,7 @@ def copy_into_raw(
                 execute_statement(sf_conn, "COMMIT")
         except BaseException:
             if tx:
-                execute_statement(sf_conn, "ROLLBACK")
+                _rollback(sf_conn)
             raise
         loaded[table] = n
         log.info("loaded %s rows into %s for interval %s", n, raw, interval_key(start))
@@ -446,7 +453,7 @@ def merge_curated(sf_conn: Any, interval_start: datetime | str) -> dict[str, int
             execute_statement(sf_conn, "COMMIT")
     except BaseException:
         if tx:
-            execute_statement(sf_conn, "ROLLBACK")
+            _rollback(sf_conn)
         raise
     return merged
 
