@@ -70,7 +70,9 @@ class ProcessDocumentBatchOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("batch", "reprocess", "extraction_backend")
 
-    def __init__(self, *, batch: Any, reprocess: Any = "changed", extraction_backend: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, batch: Any, reprocess: Any = "changed", extraction_backend: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.batch = batch
         self.reprocess = reprocess

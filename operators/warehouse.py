@@ -90,7 +90,10 @@ class ReconcileWarehouseOperator(BaseOperator):
 
         settings = Settings.from_env()
         start, end = _interval(context)
-        with contextlib.closing(postgres_connection(settings)) as pg, snowflake_connection(settings.snowflake_conn_id) as sf:
+        with (
+            contextlib.closing(postgres_connection(settings)) as pg,
+            snowflake_connection(settings.snowflake_conn_id) as sf,
+        ):
             result = reconcile(pg, sf, start, end)
         self.log.info("reconciliation: %s", result)
         if not result.get("ok"):

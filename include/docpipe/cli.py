@@ -1,13 +1,13 @@
 """`docpipe`: run the local stack, seed documents, run the DAGs and see what landed.
 
-    docpipe stack up [--airflow] | down | status
-    docpipe env                          print the stack's environment as `export` lines
-    docpipe db upgrade                   apply Postgres migrations
-    docpipe seed --docs 200 --hour 2026-11-26T03
-    docpipe run ingest --hour 2026-11-26T03 [--reprocess changed|failed|all]
-    docpipe run warehouse --date 2026-11-26
-    docpipe summary
-    docpipe demo
+docpipe stack up [--airflow] | down | status
+docpipe env                          print the stack's environment as `export` lines
+docpipe db upgrade                   apply Postgres migrations
+docpipe seed --docs 200 --hour 2026-11-26T03
+docpipe run ingest --hour 2026-11-26T03 [--reprocess changed|failed|all]
+docpipe run warehouse --date 2026-11-26
+docpipe summary
+docpipe demo
 """
 
 from __future__ import annotations
@@ -235,14 +235,18 @@ def _print_runs(limit: int = 3) -> None:
 def summary() -> dict:
     from docpipe.config import Settings
     from docpipe.connections import aws_client, postgres_connection
-    from docpipe.warehouse.connection import snowflake_connection
     from docpipe.warehouse import run_analytics_query
+    from docpipe.warehouse.connection import snowflake_connection
 
     settings = Settings.from_env()
     out: dict = {}
     with postgres_connection() as pg:
-        out["status"] = dict(pg.execute("SELECT status, count(*) FROM docpipe.documents GROUP BY 1 ORDER BY 1").fetchall())
-        out["reasons"] = dict(pg.execute("SELECT reason, count(*) FROM docpipe.processing_errors GROUP BY 1 ORDER BY 1").fetchall())
+        out["status"] = dict(
+            pg.execute("SELECT status, count(*) FROM docpipe.documents GROUP BY 1 ORDER BY 1").fetchall()
+        )
+        out["reasons"] = dict(
+            pg.execute("SELECT reason, count(*) FROM docpipe.processing_errors GROUP BY 1 ORDER BY 1").fetchall()
+        )
         out["postgres"] = {
             t: pg.execute(f"SELECT count(*) FROM docpipe.{t}").fetchone()[0]
             for t in ("documents", "document_fields", "moderation_results", "pii_findings", "processing_errors", "pipeline_runs")
@@ -251,7 +255,9 @@ def summary() -> dict:
     ddb = aws_client("dynamodb", settings)
 
     def count(bucket: str, prefix: str = "") -> int:
-        return sum(p.get("KeyCount", 0) for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix))
+        return sum(
+            p.get("KeyCount", 0) for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        )
 
     out["s3"] = {
         "uploads": count(settings.uploads_bucket, settings.uploads_prefix + "/"),
@@ -259,7 +265,9 @@ def summary() -> dict:
         "quarantine": count(settings.uploads_bucket, "quarantine/"),
         "staging": count(settings.staging_bucket),
     }
-    out["dynamodb"] = sum(p["Count"] for p in ddb.get_paginator("scan").paginate(TableName=settings.dynamodb_table, Select="COUNT"))
+    out["dynamodb"] = sum(
+        p["Count"] for p in ddb.get_paginator("scan").paginate(TableName=settings.dynamodb_table, Select="COUNT")
+    )
     with snowflake_connection(settings.snowflake_conn_id) as sf:
         cur = sf.cursor()
         out["snowflake"] = {
@@ -371,7 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--reprocess", choices=["changed", "failed", "all"], default="changed")
     s.set_defaults(fn=cmd_run)
 
-    sub.add_parser("summary", help="documents per status, rows in each store, an analyst query").set_defaults(fn=cmd_summary)
+    sub.add_parser("summary", help="documents per status, rows in each store, an analyst query").set_defaults(
+        fn=cmd_summary
+    )
 
     s = sub.add_parser("demo", help="the whole pipeline on the local stack")
     s.add_argument("--docs", type=int, default=200)

@@ -71,8 +71,15 @@ def test_write_batch_is_idempotent_and_typed(clean):
             "SELECT value_number, currency, value_date FROM docpipe.document_fields WHERE field_type = 'total_amount'"
         ).fetchone()
         assert (str(row[0]), row[1]) == ("12.500000", "EUR")
-        assert conn.execute("SELECT value_date FROM docpipe.document_fields WHERE field_type='invoice_date'").fetchone()[0].isoformat() == "2026-03-14"
-        assert conn.execute("SELECT status, run_id FROM docpipe.documents WHERE object_key LIKE '%bad.pdf'").fetchone() == ("quarantined", "run-1")
+        assert (
+            conn.execute("SELECT value_date FROM docpipe.document_fields WHERE field_type='invoice_date'")
+            .fetchone()[0]
+            .isoformat()
+            == "2026-03-14"
+        )
+        assert conn.execute(
+            "SELECT status, run_id FROM docpipe.documents WHERE object_key LIKE '%bad.pdf'"
+        ).fetchone() == ("quarantined", "run-1")
 
 
 def test_newer_version_replaces_children_and_older_never_wins(clean):
@@ -83,15 +90,19 @@ def test_newer_version_replaces_children_and_older_never_wins(clean):
         postgres.write_batch(conn, [v1], [], "run-1")
         postgres.write_batch(conn, [v2], [], "run-2")
         postgres.write_batch(conn, [v1], [], "run-3")  # a late retry of the old version
-        sha, = conn.execute("SELECT content_sha256 FROM docpipe.documents").fetchone()
-        totals = conn.execute("SELECT content_sha256, value_number FROM docpipe.document_fields WHERE field_type='total_amount'").fetchall()
+        (sha,) = conn.execute("SELECT content_sha256 FROM docpipe.documents").fetchone()
+        totals = conn.execute(
+            "SELECT content_sha256, value_number FROM docpipe.document_fields WHERE field_type='total_amount'"
+        ).fetchall()
     assert sha == "2" * 64
     assert [(s, str(v)) for s, v in totals] == [("2" * 64, "20.000000")]
 
 
 def test_quarantine_then_fixed_upload_clears_the_error(clean):
     key = "uploads/acme/2026/03/14/10/a.pdf"
-    bad = QuarantinedDocument(ObjectRef("acme", "docpipe-uploads", key, 5, "e-bad", T0), "f" * 64, "corrupt", "broken", None)
+    bad = QuarantinedDocument(
+        ObjectRef("acme", "docpipe-uploads", key, 5, "e-bad", T0), "f" * 64, "corrupt", "broken", None
+    )
     good = _processed(key, "2" * 64, T0 + timedelta(minutes=1))
     with psycopg.connect(clean.app_dsn) as conn:
         postgres.write_batch(conn, [], [bad], "run-1")

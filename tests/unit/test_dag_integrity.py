@@ -31,7 +31,9 @@ def test_expected_dags_present(dagbag):
 def test_dag_metadata(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert dag.tags, "tags help people find the DAG"
-    assert dag.doc_md and len(dag.doc_md) > 200, "doc_md tells a data engineer what it reads, writes and how to backfill"
+    assert dag.doc_md and len(dag.doc_md) > 200, (
+        "doc_md tells a data engineer what it reads, writes and how to backfill"
+    )
     assert "backfill" in dag.doc_md.lower()
     for task in dag.tasks:
         assert task.owner not in (None, "", "airflow"), f"{task.task_id} has no owner"

@@ -58,7 +58,9 @@ class BatchContext:
     read_workers: int = 8
 
 
-def needs_processing(ref: ObjectRef, existing: postgres.ExistingDocument | None, mode: str, engine_version: str) -> bool:
+def needs_processing(
+    ref: ObjectRef, existing: postgres.ExistingDocument | None, mode: str, engine_version: str
+) -> bool:
     """Whether a listed object must be (re)processed, given what the store holds for it."""
     if mode not in REPROCESS_MODES:
         raise ValueError(f"reprocess mode {mode!r} is not one of {', '.join(REPROCESS_MODES)}")
@@ -73,7 +75,9 @@ def needs_processing(ref: ObjectRef, existing: postgres.ExistingDocument | None,
 
 def _read(s3: Any, ref: ObjectRef, max_bytes: int) -> bytes:
     if ref.size > max_bytes:
-        raise DocumentTooLarge(f"{ref.size:,} bytes is over the {max_bytes:,}-byte limit; raise DOCPIPE_MAX_DOCUMENT_BYTES to accept it")
+        raise DocumentTooLarge(
+            f"{ref.size:,} bytes is over the {max_bytes:,}-byte limit; raise DOCPIPE_MAX_DOCUMENT_BYTES to accept it"
+        )
     try:
         body = s3.get_object(Bucket=ref.bucket, Key=ref.key, IfMatch=f'"{ref.etag}"')["Body"]
     except ClientError as e:
@@ -81,7 +85,9 @@ def _read(s3: Any, ref: ObjectRef, max_bytes: int) -> bytes:
         if code in ("NoSuchKey", "404"):
             raise ObjectVanished("the object was deleted after it was listed") from None
         if code in ("PreconditionFailed", "412"):
-            raise ObjectVanished("the object was overwritten after it was listed; the next run picks up the new version") from None
+            raise ObjectVanished(
+                "the object was overwritten after it was listed; the next run picks up the new version"
+            ) from None
         raise
     data = body.read(max_bytes + 1)
     if len(data) > max_bytes:

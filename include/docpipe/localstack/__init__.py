@@ -152,8 +152,8 @@ def bootstrap_resources(settings: Settings | None = None) -> None:
     Expects the process environment to point at the stack (see `stack_env`)."""
     from docpipe.connections import aws_client, postgres_dsn
     from docpipe.storage import dynamodb, migrations
-    from docpipe.warehouse.connection import snowflake_connection
     from docpipe.warehouse import apply_ddl
+    from docpipe.warehouse.connection import snowflake_connection
 
     settings = settings or Settings.from_env()
     s3 = aws_client("s3", settings)

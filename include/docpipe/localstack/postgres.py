@@ -71,7 +71,9 @@ def ensure_server(workdir: Path) -> PgServer:
     if _answers("127.0.0.1", private_port, "postgres"):
         return PgServer("127.0.0.1", private_port, "postgres", private=True)
     if not _free(private_port):
-        raise RuntimeError(f"port {private_port} is taken by something that is not PostgreSQL; set DOCPIPE_PRIVATE_PG_PORT")
+        raise RuntimeError(
+            f"port {private_port} is taken by something that is not PostgreSQL; set DOCPIPE_PRIVATE_PG_PORT"
+        )
     workdir.mkdir(parents=True, exist_ok=True)
     if not (datadir / "PG_VERSION").exists():
         datadir.mkdir(parents=True, exist_ok=True)

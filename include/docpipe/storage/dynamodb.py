@@ -82,7 +82,9 @@ def processed_item(d: ProcessedDocument) -> dict[str, Any]:
     for e in ex.entities:
         if e.type in KEY_FIELDS and e.type not in fields:
             value = (e.normalized_value or {}).get("text") or e.mention_text
-            fields[e.type] = {"M": {"value": {"S": str(value)}, "confidence": {"N": str(Decimal(str(round(e.confidence, 4))))}}}
+            fields[e.type] = {
+                "M": {"value": {"S": str(value)}, "confidence": {"N": str(Decimal(str(round(e.confidence, 4))))}}
+            }
     item.update(
         {
             "content_sha256": {"S": d.content_sha256},

@@ -137,9 +137,7 @@ def write_batch(
             "INSERT INTO docpipe.tenants (tenant_id) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING", (tenants,)
         )
 
-        cur.execute(
-            "CREATE TEMP TABLE tmp_documents (LIKE docpipe.documents INCLUDING DEFAULTS) ON COMMIT DROP"
-        )
+        cur.execute("CREATE TEMP TABLE tmp_documents (LIKE docpipe.documents INCLUDING DEFAULTS) ON COMMIT DROP")
         _copy(
             cur,
             "tmp_documents",
