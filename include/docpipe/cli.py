@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 140)
 
 
 class CliError(Exception):
@@ -166,8 +166,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- run
 
 
-def run_dag(dag_id: str, logical_date: datetime, conf: dict | None = None) -> float:
-    """Run one DAG run through Airflow (`airflow dags test`), its log in the working folder."""
+def run_dag(dag_id: str, logical_date: datetime, label: str, conf: dict | None = None) -> float:
+    """Run one DAG run through Airflow (`airflow dags test`), its log in the working folder.
+
+    A manual run's data interval is the complete schedule period that ends at its logical date."""
     import json
 
     from docpipe.localstack import home
@@ -179,14 +181,25 @@ def run_dag(dag_id: str, logical_date: datetime, conf: dict | None = None) -> fl
     if conf:
         cmd += ["--conf", json.dumps(conf)]
     started = time.monotonic()
-    with console.status(f"running {dag_id} for {logical_date:%Y-%m-%d %H:%M} UTC (log: {log})"), open(log, "w") as fh:
+    with console.status(f"running {dag_id} ({label}); log: {log}"), open(log, "w") as fh:
         proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=os.environ.copy())
     elapsed = time.monotonic() - started
     if proc.returncode != 0 or "failed" in _final_state(log):
         tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-25:])
-        raise CliError(f"{dag_id} failed after {elapsed:.0f}s. Last lines of {log}:\n{tail}")
-    console.print(f"{dag_id} for {logical_date:%Y-%m-%d %H:%M} UTC succeeded in {elapsed:.1f}s")
+        raise CliError(
+            f"{dag_id} failed after {elapsed:.0f}s. Last lines of {log}:\n{tail}\n"
+            "Fix the cause and run the same command again: every step is idempotent."
+        )
+    console.print(f"{dag_id} ({label}) succeeded in {elapsed:.1f}s")
     return elapsed
+
+
+def _hour_label(hour: datetime) -> str:
+    return f"interval {hour:%Y-%m-%d %H}:00-{hour + timedelta(hours=1):%H}:00 UTC"
+
+
+def _night_label(start: datetime) -> str:
+    return f"interval {start:%Y-%m-%d %H:%M} to {start + timedelta(days=1):%Y-%m-%d %H:%M} UTC"
 
 
 def _final_state(log: Path) -> str:
@@ -202,12 +215,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.hour is None:
             raise CliError("give the hour to process: docpipe run ingest --hour 2026-11-26T03")
         # A manual run's data interval is the hour that ends at its logical date.
-        run_dag("document_ingest", args.hour + timedelta(hours=1), {"reprocess": args.reprocess})
+        run_dag(
+            "document_ingest", args.hour + timedelta(hours=1), _hour_label(args.hour), {"reprocess": args.reprocess}
+        )
         _print_runs()
     else:
         if args.date is None:
             raise CliError("give the night to load: docpipe run warehouse --date 2026-11-26")
-        run_dag("warehouse_load", args.date + timedelta(days=1, hours=2))
+        start = args.date + timedelta(hours=2)
+        run_dag("warehouse_load", start + timedelta(days=1), _night_label(start))
     return 0
 
 
@@ -306,7 +322,7 @@ def print_summary(out: dict) -> None:
     for c in columns:
         t.add_column(str(c).lower())
     for r in rows:
-        t.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r))
+        t.add_row(*(_cell(v) for v in r))
     console.print(t)
 
 
@@ -328,14 +344,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     seed(args.docs, [hour], tenants=["acme", "globex", "initech"], scanned_share=args.scanned_share, bad=args.bad,
          seed_value=args.seed)  # fmt: skip
     console.rule("2/4 document_ingest (hourly DAG)")
-    run_dag("document_ingest", hour + timedelta(hours=1))
+    run_dag("document_ingest", hour + timedelta(hours=1), _hour_label(hour))
     _print_runs(1)
     console.rule("3/4 warehouse_load (nightly DAG)")
     # The nightly interval that contains this moment: the rows just written changed inside it.
     night = datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0)
     if datetime.now(UTC) < night:
         night -= timedelta(days=1)
-    run_dag("warehouse_load", night + timedelta(days=1))
+    run_dag("warehouse_load", night + timedelta(days=1), _night_label(night))
     console.rule("4/4 what landed")
     print_summary(summary())
     from docpipe.localstack import airflow_port
@@ -345,6 +361,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"`uv run docpipe stack up --airflow`, then http://127.0.0.1:{airflow_port()} (admin / admin)."
     )
     return 0
+
+
+def _quiet_library_logs() -> None:
+    """The CLI reports progress itself; library chatter (credential lookups, pool sizes) is noise here."""
+    import logging
+
+    for name in ("botocore", "boto3", "urllib3", "airflow", "fakesnow", "sqlglot"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.0f}" if v.is_integer() else f"{v:.3f}"
+    from decimal import Decimal
+
+    if isinstance(v, Decimal):
+        return str(int(v)) if v == v.to_integral_value() else f"{v:.3f}"
+    return str(v)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -390,7 +424,11 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--seed", type=int, default=7)
     s.set_defaults(fn=cmd_demo)
 
+    from docpipe.commands import register_all
+
+    register_all(sub)
     args = p.parse_args(argv)
+    _quiet_library_logs()
     try:
         return args.fn(args)
     except CliError as e:

@@ -10,19 +10,27 @@ import psycopg
 from docpipe.config import Settings
 
 
+def _botocore_config() -> Any:
+    from botocore.config import Config
+
+    # Enough pooled connections for the thread pools that read and write concurrently; adaptive
+    # retries back off on throttling (DynamoDB, S3 503 SlowDown).
+    return Config(max_pool_connections=32, retries={"mode": "adaptive", "max_attempts": 8})
+
+
 def aws_client(service: str, settings: Settings | None = None) -> Any:
     """A boto3 client for `service` from the AWS connection (endpoint_url in its extra for local)."""
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
     settings = settings or Settings.from_env()
-    return AwsBaseHook(aws_conn_id=settings.aws_conn_id, client_type=service).get_conn()
+    return AwsBaseHook(aws_conn_id=settings.aws_conn_id, client_type=service, config=_botocore_config()).get_conn()
 
 
 def aws_resource(service: str, settings: Settings | None = None) -> Any:
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
     settings = settings or Settings.from_env()
-    return AwsBaseHook(aws_conn_id=settings.aws_conn_id, resource_type=service).get_conn()
+    return AwsBaseHook(aws_conn_id=settings.aws_conn_id, resource_type=service, config=_botocore_config()).get_conn()
 
 
 def postgres_dsn(settings: Settings | None = None) -> str:
