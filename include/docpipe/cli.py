@@ -302,6 +302,8 @@ def print_summary(out: dict) -> None:
         t.add_row(k, str(v))
     for reason, n in out["reasons"].items():
         t.add_row(f"  quarantined: {reason}", str(n))
+    for decision, n in out["decisions"].items():
+        t.add_row(f"  moderation: {decision}", str(n))
     console.print(t)
 
     t = Table(title="rows in each store")
@@ -366,9 +368,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _quiet_library_logs() -> None:
     """The CLI reports progress itself; library chatter (credential lookups, pool sizes) is noise here."""
     import logging
+    import warnings
 
-    for name in ("botocore", "boto3", "urllib3", "airflow", "fakesnow", "sqlglot"):
+    for name in ("botocore", "boto3", "urllib3", "airflow", "fakesnow", "sqlglot", "py.warnings"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=UserWarning, module="fakesnow")
 
 
 def _cell(v: object) -> str:
