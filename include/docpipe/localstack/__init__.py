@@ -109,12 +109,13 @@ def start_moto(workdir: Path | None = None, port: int | None = None) -> int:
         proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log,
                                 start_new_session=True)  # fmt: skip
     (workdir / "moto.pid").write_text(str(proc.pid))
-    for _ in range(100):
+    deadline = time.monotonic() + float(os.environ.get("DOCPIPE_START_TIMEOUT", "120"))
+    while time.monotonic() < deadline:  # a busy machine can take tens of seconds to import moto
         if moto_running(port):
             return port
         if proc.poll() is not None:
             break
-        time.sleep(0.1)
+        time.sleep(0.2)
     raise RuntimeError(f"moto server did not start on port {port}; see {workdir / 'moto.log'}")
 
 
