@@ -195,11 +195,13 @@ def test_directed_insults(backend, text):
 
 
 @pytest.mark.parametrize("text", ["This is fucking bullshit", "what a load of shit, f*ck this"])
-def test_profanity_is_flagged(backend, text):
+def test_profanity_is_scored_and_reviewed_when_configured(backend, text):
     v = verdict_of(backend, text)
     assert v.categories["Profanity"] >= 0.6
-    assert v.categories["Toxic"] >= 0.5
-    assert v.decision != "allow"
+    # swearing aimed at nobody is not hate: allowed by default, held when a tenant asks for it
+    assert v.decision == "allow", v.reasons
+    strict = get_backend("local", thresholds={"Profanity": {"review": 0.6}})
+    assert strict.moderate(text).decision == "review"
 
 
 @pytest.mark.parametrize(
@@ -209,9 +211,10 @@ def test_profanity_is_flagged(backend, text):
         "Third time your useless courier lost my parcel. Your service is pathetic, I want a refund.",
     ],
 )
-def test_rudeness_without_a_target_is_reviewed_not_blocked(backend, text):
+def test_rudeness_without_a_target_is_not_held(backend, text):
     v = verdict_of(backend, text)
-    assert v.decision == "review", v.reasons
+    assert v.decision == "allow", v.reasons
+    assert v.categories["Toxic"] < 0.5  # the model alone, uncorroborated, stays under review
 
 
 def test_masked_profanity_is_seen_by_the_lexicon(backend):
@@ -325,8 +328,8 @@ def test_profanity_is_not_diluted_away_in_a_long_chunk(backend):
     v = backend.moderate(filler + " Honestly this is fucking bullshit. " + filler)
     assert v.categories["Profanity"] >= 0.6
     # the model's score for the whole 17k-character chunk is ~0.04 (tf-idf dilution); the sentence
-    # window with the obscenity is what brings Toxic up
-    assert v.categories["Toxic"] >= 0.5
+    # window with the obscenity is what brings Toxic up (to the cap for swearing aimed at nobody)
+    assert v.categories["Toxic"] >= 0.4
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,3 +501,36 @@ def test_evaluate_cli_prints_a_table(tmp_path, capsys):
     assert "decision != allow" in out and "precision" in out and "texts/s" in out
     line = next(ln for ln in out.splitlines() if ln.startswith("decision != allow"))
     assert line.split()[3:6] == ["1.000", "1.000", "1.000"]  # precision, recall, F1
+
+
+def test_eval_moderation_command_json(tmp_path, capsys):
+    from docpipe.cli import main
+
+    path = tmp_path / "labelled.csv"
+    path.write_text(
+        "text,hate_score\n"
+        '"Muslims should all be deported",0.8\n'
+        '"Trans people are freaks and perverts",1.0\n'
+        '"My neighbour is muslim and very kind",0.0\n'
+        '"The meeting is moved to Tuesday.",0.2\n',
+        encoding="utf-8",
+    )
+    assert main(["eval", "moderation", "--dataset", str(path), "--json", "--repeat", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"texts", "precision", "recall", "f1", "texts_per_second"}
+    assert out["texts"] == 4
+    assert (out["precision"], out["recall"], out["f1"]) == (1.0, 1.0, 1.0)
+    assert out["texts_per_second"] > 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("text,score\nhello,1\n", "missing column"), ("text,hate_score\nhello,high\n", "not a number")],
+)
+def test_eval_moderation_rejects_bad_files(tmp_path, capsys, content, message):
+    from docpipe.cli import main
+
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    assert main(["eval", "moderation", "--dataset", str(path)]) == 1
+    assert message in capsys.readouterr().err

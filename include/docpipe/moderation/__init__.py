@@ -9,6 +9,9 @@ Thresholds: defaults in `DEFAULT_THRESHOLDS`, overridden by env DOCPIPE_MODERATI
 (JSON), overridden by the `thresholds` argument. PII alone changes the decision only when
 ``pii_review=True`` (or env DOCPIPE_MODERATION_PII_REVIEW=true); the phone region comes from
 ``pii_region`` or env DOCPIPE_PII_REGION (default US).
+
+Backends: "local" (the default; no network) and "google" (Cloud Natural Language moderateText,
+credentials from the Airflow Google connection), chosen with env DOCPIPE_MODERATION_BACKEND.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class ModerationBackend(Protocol):
     def moderate_many(self, texts: list[str]) -> list[ModerationVerdict]: ...
 
 
-BACKENDS = ("local",)
+BACKENDS = ("local", "google")
 
 
 def get_backend(
@@ -49,11 +52,17 @@ def get_backend(
 ) -> ModerationBackend:
     """A moderation backend by name. `thresholds` overrides the defaults per category
     (``{"Toxic": {"block": 0.9, "review": 0.6}}``, or the same as JSON text); `options` go to the
-    backend (local: pii_region, pii_review, detect_pii, chunk_size, chunk_overlap)."""
+    backend (local: pii_region, pii_review, detect_pii, chunk_size, chunk_overlap; google: the
+    keyword arguments of `docpipe.moderation.google.GoogleModerationBackend`, such as conn_id,
+    api_endpoint, transport, price_per_unit, max_chunk_bytes)."""
     if name == "local":
         from .local import LocalModerationBackend
 
         return LocalModerationBackend(thresholds, **options)
+    if name == "google":
+        from .google import GoogleModerationBackend
+
+        return GoogleModerationBackend(thresholds, **options)
     raise ValueError(f"unknown moderation backend {name!r}; available: {', '.join(BACKENDS)}")
 
 

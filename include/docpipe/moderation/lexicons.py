@@ -985,8 +985,17 @@ for _key in sorted(_PHRASE_HITS, key=len, reverse=True):
 _HARMONIC = [sum(1.0 / j for j in range(2, c + 1)) for c in range(1, 257)]  # 1/2 + ... + 1/c
 
 
-def scan(lowered: str, tokens: list[str] | None = None) -> ScanResult:
-    """Match terms, phrases and patterns in lower-cased text (apostrophes normalised to ')."""
+def _damped(pos: int, spans: list[tuple[int, int]] | None) -> bool:
+    return bool(spans) and any(s <= pos < e for s, e in spans)  # type: ignore[union-attr]
+
+
+COUNTER_DAMP = 0.25  # a pattern inside counter-speech ("saying all X are Y is racist") keeps a quarter
+
+
+def scan(lowered: str, tokens: list[str] | None = None, damp_spans: list[tuple[int, int]] | None = None) -> ScanResult:
+    """Match terms, phrases and patterns in lower-cased text (apostrophes normalised to ').
+    Patterns that match inside `damp_spans` (sentences that talk about hate rather than express it)
+    count at COUNTER_DAMP of their weight."""
     if tokens is None:
         tokens = TOKEN_RE.findall(lowered)
     words = LEXICON.words
@@ -1045,15 +1054,19 @@ def scan(lowered: str, tokens: list[str] | None = None) -> ScanResult:
             if not has_group:
                 continue
         match = p.regex.match
-        if any(match(lowered, pos) for a in anchors for pos in _positions(lowered, a)):
-            pats[p.name] = max(pats.get(p.name, 0.0), max(p.weights.values()))
+        at = [pos for a in anchors for pos in _positions(lowered, a) if match(lowered, pos)]
+        if at:
+            factor = 1.0 if any(not _damped(pos, damp_spans) for pos in at) else COUNTER_DAMP
+            pats[p.name] = max(pats.get(p.name, 0.0), factor * max(p.weights.values()))
             for cat, w in p.weights.items():
-                hits.setdefault(cat, []).append((w, True))
+                hits.setdefault(cat, []).append((factor * w, True))
 
     # A group and a dehumanising / hostile word in the same sentence: weaker than a pattern.
     if not _COOC_HINT.isdisjoint(tokset) and (has_group if has_group is not None else _has_group(tokens, tokset)):
         best = 0.0
         for sent in SENTENCE_SPLIT.split(lowered):
+            if damp_spans and any(lowered[s:e].strip() == sent.strip() for s, e in damp_spans):
+                continue
             st = TOKEN_RE.findall(sent)
             sset = set(st)
             if not st or not _has_group(st, sset):

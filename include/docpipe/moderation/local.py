@@ -5,9 +5,15 @@ Scores, per chunk of text (10k characters, overlapping), then the max over chunk
 * **Toxic / Profanity** - the alt-profanity-check model (tf-idf + calibrated linear SVM), run once
   per batch over every chunk, plus the sentences of long chunks that contain an obscenity or an
   insult (tf-idf normalisation would otherwise dilute one obscenity in 10k characters to nothing).
-  Without a corroborating signal at review strength (a threat / insult / dehumanising pattern, or
-  insult, slur or heavy profanity vocabulary) the model alone can send a text to review but not
-  block it. Toxic also takes 0.9 x the strongest of Insult, Derogatory and the threat patterns.
+  The model's score counts in full for Toxic only with a target: a threat / insult / dehumanising
+  pattern, insult or slur vocabulary, or a group of people named in the text - then it is the
+  score of the text with its group words masked ("I am gay" is not offensive; profanity models
+  think it is). Otherwise it stops at 0.45, under the review threshold: swearing at nobody is
+  scored, not held. Toxic also takes 0.9 x the strongest of Insult, Derogatory and the threat
+  patterns.
+* **Derogatory (hate towards groups)** - hate.score(): a group named by identity and a hostile
+  predicate in the same sentence (dehumanising, calls for violence or exclusion, stereotypes,
+  negative traits, sweeping claims), damped in counter-speech and under negation; see hate.py.
 * **every other category** - lexicons.scan(): term weights accumulate as
   ``1 - (1 - a) * exp(-b / L)``, where ``a`` is the strongest *explicit* hit (a slur, a threat
   pattern: not diluted by length), ``b`` the sum of the other hits (repeats of a term count
@@ -26,6 +32,7 @@ from typing import Any
 
 from docpipe.models import ModerationVerdict, PiiFinding
 
+from . import hate as hs
 from . import lexicons as lx
 from .pii import default_region, find_pii, validate_region
 from .thresholds import (
@@ -40,7 +47,7 @@ from .thresholds import (
 log = logging.getLogger(__name__)
 
 ENGINE = "docpipe-local"
-ENGINE_VERSION = "1.0"
+ENGINE_VERSION = "1.1"  # 1.1: hate towards groups, identity-masked model score, profanity not held
 
 CHUNK_SIZE = 10_000
 CHUNK_OVERLAP = 500  # > the longest span a pattern can match, so nothing is lost at a boundary
@@ -48,7 +55,7 @@ LENGTH_UNIT = 50  # tokens below which no length normalisation applies
 WINDOW_MIN_CHARS = 600  # chunks longer than this get sentence windows re-scored by the model
 MAX_WINDOWS = 24
 BATCH_SIZE = 2_000  # texts per model call: amortises sklearn's per-call overhead, bounds memory
-UNCORROBORATED_TOXIC_CAP = 0.75  # < the default Toxic block threshold
+UNCORROBORATED_TOXIC_CAP = 0.45  # < the default Toxic review threshold
 
 _THREAT_PATTERNS = ("threat", "veiled_threat", "death_wish", "group_violence")
 _WEAK_PATTERNS = ("group_cooccurrence", "masked_profanity")
@@ -69,7 +76,7 @@ def _model() -> Callable[[list[str]], Any]:
     if _predict_prob is None:
         with _model_lock:
             if _predict_prob is None:
-                from profanity_check import predict_prob
+                from profanity_check import predict_prob  # type: ignore[import-untyped]
 
                 _predict_prob = predict_prob
     return _predict_prob
@@ -129,12 +136,13 @@ def _combine(hits: list[tuple[float, bool]], length_factor: float, cap: float = 
 
 
 class _Prepared:
-    __slots__ = ("scan", "model_rows", "lexical")
+    __slots__ = ("scan", "model_rows", "lexical", "masked")
 
-    def __init__(self, scan: lx.ScanResult, model_rows: list[str], lexical: dict[str, float]):
+    def __init__(self, scan: lx.ScanResult, model_rows: list[str], lexical: dict[str, float], masked: bool):
         self.scan = scan
         self.model_rows = model_rows
         self.lexical = lexical
+        self.masked = masked  # the last model row is the text with its group words masked
 
 
 def _prepare(chunk: str) -> _Prepared:
@@ -142,7 +150,13 @@ def _prepare(chunk: str) -> _Prepared:
     if not lowered.isascii():
         lowered = lowered.translate(_QUOTES)
     tokens = lx.TOKEN_RE.findall(lowered)
-    res = lx.scan(lowered, tokens)
+    hate = hs.score(lowered, tokens)
+    res = lx.scan(lowered, tokens, damp_spans=hate.counter_spans)
+    if hate.score > 0.0:
+        res.patterns["group_hate"] = hate.score
+        res.hits.setdefault("Derogatory", []).append((hate.score, True))
+        if "violence" in hate.kinds:
+            res.hits.setdefault("Violent", []).append((0.9 * hate.score, True))
     lf = max(1.0, math.sqrt(res.n_tokens / LENGTH_UNIT))
     lexical = {cat: _combine(h, lf, _LEXICAL_CAP.get(cat, 1.0)) for cat, h in res.hits.items() if cat}
     rows = [lowered]
@@ -152,25 +166,35 @@ def _prepare(chunk: str) -> _Prepared:
                 break
             if sent.strip() and not lx.MODEL_TRIGGERS.isdisjoint(lx.TOKEN_RE.findall(sent)):
                 rows.append(sent[:1000])
-    return _Prepared(res, rows, lexical)
+    # Offensive language about a group is the core of hate speech, so naming a group corroborates
+    # the model - scored on the text with the group words replaced by "people": profanity models
+    # score identity words themselves as offensive ("I am gay" ~0.8), which would flag every
+    # mention of a group.
+    masked = hate.names_group and not hate.counter_spans
+    if masked:
+        rows.append(hs.mask_groups(lowered))
+    return _Prepared(res, rows, lexical, masked)
 
 
 def _chunk_scores(prep: _Prepared, probs: list[float]) -> dict[str, float]:
     lex = prep.lexical
     scores = {cat: lex.get(cat, 0.0) for cat in _LEXICAL_CATEGORIES}
+    p_group = 0.0
+    if prep.masked and probs:
+        p_group, probs = probs[-1], probs[:-1]
     p = max(probs) if probs else 0.0
     pats = prep.scan.patterns
     prof_lex = lex.get("Profanity", 0.0)
-    # Blocking on Toxic needs a second signal at review strength: a threat / insult / dehumanising
-    # pattern, or insult / slur / heavy profanity vocabulary. A rude complaint ("your service is
-    # pathetic") or one swear word gets review from the model, not a block.
+    # The model's score counts as Toxic only with a target: a threat / insult / dehumanising
+    # pattern, insult or slur vocabulary, or a group named in the text (then the score of the text
+    # with its group words masked). Swearing at nobody ("this printer is fucking useless") and rude
+    # complaints stay under the review threshold: they are scored, not held.
     corroborated = (
-        any(name not in _WEAK_PATTERNS for name in pats)
+        any(w >= 0.5 for name, w in pats.items() if name not in _WEAK_PATTERNS)
         or max(lex.get("Insult", 0.0), lex.get("Derogatory", 0.0)) >= 0.5
-        or prof_lex >= 0.8
     )
     threat = max((pats[name] for name in _THREAT_PATTERNS if name in pats), default=0.0)
-    model_toxic = p if corroborated else min(p, UNCORROBORATED_TOXIC_CAP)
+    model_toxic = p if corroborated else max(min(p, UNCORROBORATED_TOXIC_CAP), p_group)
     scores["Toxic"] = max(model_toxic, 0.9 * max(scores["Insult"], scores["Derogatory"], threat))
     # The model is trained on offensive language in general; as "Profanity" it counts in full
     # only when there is an obscenity in the text (not just a mild "hell" or "damn").

@@ -101,6 +101,16 @@ def _before(text: str, start: int, n: int = _LOOKBEHIND) -> str:
     return text[max(0, start - n) : start]
 
 
+def _line_before(text: str, start: int, n: int = _LOOKBEHIND) -> str:
+    """The text before `start` on its own line: what says a number is an amount or an id (a label
+    on the line above belongs to the column above, as in "Amount Due: 2,168.36 EUR\n+31 ...")."""
+    head = _before(text, start, n)
+    return head[head.rfind("\n") + 1 :]
+
+
+# the head of an IBAN written in groups ("NL94 NKZC "): the digits after it are the account, not a phone
+_IBAN_HEAD = re.compile(r"\b[A-Z]{2}\d{2}(?: [A-Z0-9]{4})* ?$")
+
 # ---------------------------------------------------------------------------------------------
 # phone numbers
 
@@ -111,6 +121,12 @@ _NUM_RUN = re.compile(r"[+(\d](?<![\w.,/+(-][+(\d])[\d \t().\-/]{5,}\d")
 _RUN_SPLIT = re.compile(r"[ \t]{2,}|\t|\s/\s")  # table columns, "020 7946 0958 / 020 7946 0959"
 _DATE_LIKE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|^\d{1,2}[./-]\d{1,2}$")
 _AMOUNT_LIKE = re.compile(r"^\d{1,3}(?:[,. ]\d{3})+(?:[.,]\d{1,2})?$|^\d+[.,]\d{2}$")
+# one token of a run: an amount with decimals ("470.40", "3,265.20") or a date ("2026-05-15", "17/01/2025")
+_AMOUNT_TOKEN = re.compile(r"^\d{1,3}(?:,\d{3})*\.\d{2}$|^\d+,\d{2}$")
+_DATE_TOKEN = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
+# how a phone number is written when nothing else says it is one: "+44 ...", "(415) 555-0132"
+# or a national number with its trunk 0 in groups ("020 7946 0958", "0161-496-0000")
+_PHONE_SHAPED = re.compile(r"^\+\d|^\(\d{2,5}\)\s?\d|^\d{3}[-.]\d{3}[-.]\d{4}$|^0\d{2,4}[ -]\d{3,4}[ -]?\d{3,4}$")
 
 
 def _numeric_runs(text: str) -> list[tuple[int, int]]:
@@ -148,17 +164,23 @@ def _phone_candidates(text: str, runs: list[tuple[int, int]]) -> Iterable[tuple[
                 continue
             if _DATE_LIKE.match(raw) or _AMOUNT_LIKE.match(raw):
                 continue
+            # a row of a table read as one run ("1 470.40 470.40", "2026-05-15 13"): amounts and
+            # dates are never part of a phone number
+            toks = raw.split()
+            if len(toks) > 1 and any(_AMOUNT_TOKEN.match(t) or _DATE_TOKEN.match(t) for t in toks):
+                continue
             yield s, e
 
 
 @functools.lru_cache(maxsize=4096)
-def _match_phone(candidate: str, region: str) -> tuple[tuple[int, int], ...]:
-    """Spans of valid phone numbers inside one candidate string (cached: the same numbers recur
-    across documents - letterheads, footers - and the matcher costs ~0.5 ms a call)."""
-    return tuple(
-        (m.start, m.end)
-        for m in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=phonenumbers.Leniency.VALID)
-    )
+def _match_phone(candidate: str, region: str, possible: bool = False) -> tuple[tuple[int, int], ...]:
+    """Spans of phone numbers inside one candidate string (cached: the same numbers recur across
+    documents - letterheads, footers - and the matcher costs ~0.5 ms a call). Valid numbers (an
+    allocated range) by default; `possible` accepts any number of a plausible length, for numbers
+    that are labelled or written as phone numbers (a made-up or newly allocated range is still a
+    phone number to protect)."""
+    leniency = phonenumbers.Leniency.POSSIBLE if possible else phonenumbers.Leniency.VALID
+    return tuple((m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=leniency))
 
 
 def _find_phones(text: str, region: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -167,12 +189,14 @@ def _find_phones(text: str, region: str, runs: list[tuple[int, int]]) -> list[tu
         raw = text[s:e]
         head = _before(text, s)
         labelled_phone = bool(_PHONE_LABEL.search(head))
+        line = _line_before(text, s)
         if not labelled_phone:
-            if _ID_LABEL.search(head) or _MONEY_LABEL.search(head):
+            if _ID_LABEL.search(line) or _MONEY_LABEL.search(line) or _IBAN_HEAD.search(line):
                 continue  # "Invoice no. 2025550143", "Total: 1 800 555 0199"
             if not (raw[0] in "+(" or any(ch in raw for ch in " -.")):
                 continue  # bare digit run with no phone word nearby: more likely an id
-        for ms, me in _match_phone(raw, region):
+        possible = labelled_phone or bool(_PHONE_SHAPED.match(raw))
+        for ms, me in _match_phone(raw, region, possible):
             out.append((s + ms, s + me))
     return out
 
@@ -180,7 +204,8 @@ def _find_phones(text: str, region: str, runs: list[tuple[int, int]]) -> list[tu
 # ---------------------------------------------------------------------------------------------
 # payment cards
 
-_CARD_CAND = re.compile(r"\d(?<![\w.,/-]\d)(?:[ -]?\d){12,18}(?![\w]|[.,/-]\d)")
+# (not after "+": "+4915123573664" is a phone number in E.164 even when it passes Luhn)
+_CARD_CAND = re.compile(r"\d(?<![\w.,/+-]\d)(?:[ -]?\d){12,18}(?![\w]|[.,/-]\d)")
 # (prefixes, allowed lengths) per scheme
 _CARD_SCHEMES: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
     (("4",), (13, 16, 19)),  # Visa

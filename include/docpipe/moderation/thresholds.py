@@ -48,7 +48,8 @@ class CategoryThreshold:
 DEFAULT_THRESHOLDS: dict[str, CategoryThreshold] = {
     "Toxic": CategoryThreshold(block=0.8, review=0.5),
     "Insult": CategoryThreshold(block=0.8, review=0.5),
-    "Profanity": CategoryThreshold(block=None, review=0.6),  # swearing alone: review, never block
+    # swearing alone is scored, not held: set a review threshold for tenants that want it reviewed
+    "Profanity": CategoryThreshold(block=None, review=None),
     "Derogatory": CategoryThreshold(block=0.8, review=0.5),
     "Sexual": CategoryThreshold(block=0.85, review=0.5),
     "Death, Harm & Tragedy": CategoryThreshold(block=None, review=0.9),
