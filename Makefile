@@ -17,10 +17,15 @@ $(UV):
 	@python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv || curl -LsSf https://astral.sh/uv/install.sh | sh
 
 system-deps:
-	@command -v tesseract >/dev/null || { \
-	  echo "Tesseract OCR not found: installing tesseract-ocr (Debian/Ubuntu)"; \
+	@missing=""; \
+	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr tesseract-ocr-eng"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing (Tesseract OCR, Redis for the Celery test, Chromium for the UI test)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q tesseract-ocr tesseract-ocr-eng; }
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q $$missing; \
+	fi
 
 install: $(UV) system-deps
 	$(UV) sync --frozen

@@ -89,9 +89,11 @@ def _port_open(port: int) -> bool:
 
 def moto_running(port: int | None = None) -> bool:
     port = port or moto_port()
+    # `/moto-api/` (the dashboard) answers at once; `/moto-api/data.json` grows slow with stored data
+    # and answers 500 for good after a multipart upload, so it cannot tell moto from a stranger.
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=2) as r:
-            return r.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=5) as r:
+            return r.status == 200 and b"moto" in r.read(65536).lower()
     except OSError:
         return False
 
@@ -210,9 +212,11 @@ def start_airflow(env: dict[str, str]) -> int:
     if _port_open(port):
         return port
     airflow = Path(sys.executable).with_name("airflow")
+    # standalone starts its components as `airflow ...` found on PATH: make it this environment's.
+    path = os.pathsep.join([str(airflow.parent), env.get("PATH", os.environ.get("PATH", ""))])
     with open(workdir / "airflow.log", "ab") as log:
-        proc = subprocess.Popen([str(airflow), "standalone"], env={**os.environ, **env}, stdout=log, stderr=log,
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen([str(airflow), "standalone"], env={**os.environ, **env, "PATH": path},
+                                stdout=log, stderr=log, start_new_session=True)  # fmt: skip
     (workdir / "airflow.pid").write_text(str(proc.pid))
     for _ in range(600):
         try:
@@ -222,6 +226,7 @@ def start_airflow(env: dict[str, str]) -> int:
             if proc.poll() is not None:
                 break
             time.sleep(0.5)
+    stop_airflow(workdir)  # never leave half an Airflow running against the metadata database
     raise RuntimeError(f"Airflow did not come up on port {port}; see {workdir / 'airflow.log'}")
 
 
