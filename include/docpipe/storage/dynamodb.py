@@ -1,14 +1,25 @@
 """The DynamoDB read model: one item per document with its latest status, type, key fields and
-moderation decision. Writes are conditional on the version, so an older version never replaces a
-newer one and writing the same version again is harmless."""
+moderation decision.
+
+Writes are PutItem calls conditional on the version (`attribute_not_exists(document_id) OR
+version <= :v`), several in flight at once: an older version never replaces a newer one, even when
+two runs write the same document at the same moment, and writing the same version again is
+harmless. BatchWriteItem cannot carry a condition and TransactWriteItems costs twice the write
+capacity and cancels a whole group for one stale item; docs/stores.md has the measurements.
+
+Throttling and transient server errors that outlast botocore's own retries are retried here with
+capped exponential backoff and full jitter, per item, keeping the condition on every attempt.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -107,26 +118,107 @@ def quarantined_item(q: QuarantinedDocument) -> dict[str, Any]:
     return item
 
 
+# Errors worth another try: capacity and request-rate limits, and DynamoDB's transient 500s.
+RETRYABLE_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+_CONDITION = "attribute_not_exists(document_id) OR #v <= :v"
+
+T = TypeVar("T")
+
+
+class DynamoWriteError(RuntimeError):
+    """DynamoDB kept refusing a write (throttled or failing) after every retry."""
+
+
+@dataclass
+class Backoff:
+    """Capped exponential backoff with full jitter: try n waits uniform(0, min(cap, base * 2**n)).
+
+    `attempts` counts tries on top of the ones botocore already made inside each call."""
+
+    attempts: int = 8
+    base: float = 0.05
+    cap: float = 5.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int) -> float:
+        return self.rng.uniform(0.0, min(self.cap, self.base * 2**attempt))
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """fn(), tried again after a retryable error; raises DynamoWriteError when the tries run out."""
+        tries = max(1, self.attempts)
+        for attempt in range(tries):
+            try:
+                return fn()
+            except ClientError as e:
+                code = e.response.get("Error", {}).get("Code", "")
+                if code not in RETRYABLE_ERRORS:
+                    raise
+                if attempt == tries - 1:
+                    raise DynamoWriteError(f"DynamoDB still answers {code} after {tries} tries") from e
+                self.sleep(self.delay(attempt))
+        raise AssertionError("unreachable")
+
+
 @dataclass(frozen=True)
 class DynamoWriteResult:
     written: int
     stale: int  # a newer version was already there
 
 
-def _put(client: Any, table_name: str, item: dict[str, Any]) -> bool:
-    try:
-        client.put_item(
-            TableName=table_name,
-            Item=item,
-            ConditionExpression="attribute_not_exists(document_id) OR #v <= :v",
-            ExpressionAttributeNames={"#v": "version"},
-            ExpressionAttributeValues={":v": item["version"]},
-        )
-        return True
-    except ClientError as e:
-        if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
+def put_if_newer(client: Any, table_name: str, item: dict[str, Any], backoff: Backoff | None = None) -> bool:
+    """One conditional put; False when the table already holds a newer version of the document."""
+
+    def put() -> bool:
+        try:
+            client.put_item(
+                TableName=table_name,
+                Item=item,
+                ConditionExpression=_CONDITION,
+                ExpressionAttributeNames={"#v": "version"},
+                ExpressionAttributeValues={":v": item["version"]},
+            )
+            return True
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    return (backoff or Backoff()).call(put)
+
+
+def newest_items(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One item per document, its highest version: two puts of one key in flight would only race."""
+    best: dict[tuple[str, str], dict[str, Any]] = {}
+    for it in items:
+        key = (it["tenant_id"]["S"], it["document_id"]["S"])
+        if key not in best or int(it["version"]["N"]) > int(best[key]["version"]["N"]):
+            best[key] = it
+    return list(best.values())
+
+
+def write_items(
+    client: Any, table_name: str, items: Sequence[dict[str, Any]], *, workers: int = 32,
+    backoff: Backoff | None = None,
+) -> DynamoWriteResult:  # fmt: skip
+    """Conditional puts of low-level items, `workers` requests in flight."""
+    items = newest_items(items)
+    if not items:
+        return DynamoWriteResult(0, 0)
+    backoff = backoff or Backoff()
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
+        results = list(pool.map(lambda it: put_if_newer(client, table_name, it, backoff), items))
+    written = sum(results)
+    return DynamoWriteResult(written, len(results) - written)
 
 
 def write_documents(
@@ -135,13 +227,12 @@ def write_documents(
     processed: Sequence[ProcessedDocument],
     quarantined: Sequence[QuarantinedDocument],
     *,
-    workers: int = 8,
+    workers: int = 32,
+    backoff: Backoff | None = None,
 ) -> DynamoWriteResult:
-    """Conditional puts, concurrently. botocore retries throttling with its standard backoff."""
+    """Write a batch's documents to the read model; returns how many were written and how many
+    were skipped because a newer version was already there.
+
+    The client's pool must hold `workers` connections (docpipe.connections sets 32)."""
     items = [processed_item(d) for d in processed] + [quarantined_item(q) for q in quarantined]
-    if not items:
-        return DynamoWriteResult(0, 0)
-    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        results = list(pool.map(lambda it: _put(client, table_name, it), items))
-    written = sum(results)
-    return DynamoWriteResult(written, len(results) - written)
+    return write_items(client, table_name, items, workers=workers, backoff=backoff)

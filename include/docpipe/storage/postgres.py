@@ -1,15 +1,23 @@
 """Bulk, idempotent writes of a batch's results to the Postgres application store.
 
-A batch is written in one transaction: its rows are COPYed into temporary tables, documents are
-upserted on identity keeping the newest version, and the child rows (fields, moderation, PII,
-errors) of every document whose row changed are replaced as a unit. Writing the same batch again
-changes nothing.
+A batch is written in one transaction: its documents are COPYed into a temporary table and upserted
+on identity keeping the newest upload; the child rows (fields, moderation, PII, errors) of every
+document whose row changed are COPYed into temporary tables and replaced as a unit with set-based
+statements. Writing the same batch again changes nothing, and a batch cut off half-way (killed
+connection, crash) leaves nothing of itself behind.
+
+The writer stages in temporary tables rather than COPYing into the real ones because COPY FROM is
+refused on tables under row-level security, and the pipeline's role (docpipe_writer) is subject to
+it like every other role. Rows are sent with typed COPY (psycopg's C dumpers) and statements are
+grouped so that a batch costs about a dozen round trips whatever its size; the expensive part left is
+the server's index and foreign-key work.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,6 +33,10 @@ DOCUMENT_COLUMNS = (
     "ocr_page_count", "engine", "engine_version", "moderation_decision", "extract_ms", "moderate_ms",
     "result_uri", "run_id",
 )  # fmt: skip
+_DOCUMENT_TYPES = (
+    "text", "text", "text", "text", "text", "text", "int8", "timestamptz", "timestamptz", "text", "text",
+    "float4", "int4", "int4", "text", "text", "text", "int4", "int4", "text", "text",
+)  # fmt: skip
 
 # A rerun that produces the same content must not touch the row (its updated_at included).
 _CONTENT_COLUMNS = (
@@ -33,9 +45,31 @@ _CONTENT_COLUMNS = (
 )  # fmt: skip
 
 FIELD_COLUMNS = (
-    "document_id", "ordinal", "content_sha256", "field_type", "mention_text", "value_text",
-    "value_number", "value_date", "currency", "confidence", "page", "bbox",
+    "document_id", "tenant_id", "ordinal", "content_sha256", "field_type", "form_key", "mention_text",
+    "value_text", "value_number", "value_date", "currency", "confidence", "page", "bbox",
 )  # fmt: skip
+# Array and date values are sent as their text form ("{0.1,0.2}", "2026-03-14"): COPY's text format
+# is parsed by the column's type on the server, and psycopg's Python array dumper is the slow path.
+_FIELD_TYPES = (
+    "text", "text", "int4", "text", "text", "text", "text", "text", "numeric", "text", "text", "float4",
+    "int4", "text",
+)  # fmt: skip
+
+MODERATION_COLUMNS = (
+    "document_id", "tenant_id", "content_sha256", "decision", "categories", "reasons", "pii_count", "engine",
+    "engine_version",
+)  # fmt: skip
+_MODERATION_TYPES = ("text", "text", "text", "text", "text", "text", "int4", "text", "text")
+
+PII_COLUMNS = ("document_id", "tenant_id", "ordinal", "pii_type", "start_offset", "end_offset")
+_PII_TYPES = ("text", "text", "int4", "text", "int4", "int4")
+
+ERROR_COLUMNS = (
+    "document_id", "tenant_id", "object_key", "content_sha256", "reason", "message", "quarantine_uri", "run_id",
+)  # fmt: skip
+_ERROR_TYPES = ("text",) * len(ERROR_COLUMNS)
+
+_CHILD_TABLES = ("document_fields", "moderation_results", "pii_findings", "processing_errors")
 
 
 @dataclass(frozen=True)
@@ -74,14 +108,34 @@ def fetch_existing(conn: psycopg.Connection, document_ids: Sequence[str]) -> dic
     return {r[0]: ExistingDocument(*r) for r in rows}
 
 
-def _field_values(e: Entity) -> tuple[str | None, Decimal | None, str | None, str | None]:
-    nv = e.normalized_value or {}
+@contextmanager
+def tenant_transaction(conn: psycopg.Connection, tenant_id: str) -> Iterator[psycopg.Connection]:
+    """A transaction that an application role (docpipe_app) runs for one tenant.
+
+    The tenant is set with `set_config(..., is_local => true)`, so it ends with the transaction and a
+    pooled connection never carries one tenant's setting into another tenant's request."""
+    with conn.transaction():
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant_id,))
+        yield conn
+
+
+def _clean(text: str) -> str:
+    # PostgreSQL text cannot hold NUL; extracted text occasionally does.
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _field_values(e: Entity) -> tuple[str | None, str | None, Decimal | None, str | None, str | None]:
+    """(value_text, form_key, value_number, value_date, currency) from an entity's normalized value."""
+    nv = e.normalized_value
+    if not nv:
+        return None, None, None, None, None
     text = nv.get("text")
+    key = nv.get("key")
     number = currency = date = None
     if money := nv.get("moneyValue"):
         try:
-            number = Decimal(str(money.get("units", "0"))) + Decimal(int(money.get("nanos", 0))) / Decimal(10**9)
-        except (InvalidOperation, ValueError):
+            number = Decimal(str(money.get("units", "0"))) + Decimal(int(money.get("nanos", 0))).scaleb(-9)
+        except (InvalidOperation, ValueError, TypeError):
             number = None
         currency = money.get("currencyCode")
     elif "floatValue" in nv:
@@ -92,9 +146,22 @@ def _field_values(e: Entity) -> tuple[str | None, Decimal | None, str | None, st
     if dv := nv.get("dateValue"):
         try:
             date = f"{int(dv['year']):04d}-{int(dv['month']):02d}-{int(dv['day']):02d}"
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, TypeError):
             date = None
-    return text, number, date, currency
+    if text is not None:
+        text = _clean(str(text))
+    if key is not None:
+        key = _clean(str(key))
+    return text, key, number, date, currency
+
+
+def _real_array(values: Sequence[float] | None) -> str | None:
+    return None if values is None else "{" + ",".join(map(repr, map(float, values))) + "}"
+
+
+def _text_array(values: Sequence[str]) -> str:
+    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in map(_clean, values))
+    return "{" + ",".join(quoted) + "}"
 
 
 def _document_row(d: ProcessedDocument, run_id: str) -> tuple[Any, ...]:
@@ -116,10 +183,95 @@ def _quarantine_row(q: QuarantinedDocument, run_id: str) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def _copy(cur: psycopg.Cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def field_rows(d: ProcessedDocument) -> Iterator[tuple[Any, ...]]:
+    """A processed document's document_fields rows, in FIELD_COLUMNS order."""
+    doc_id, tenant, sha = d.ref.document_id, d.ref.tenant_id, d.content_sha256
+    for i, e in enumerate(d.extraction.entities):
+        text, key, number, date, currency = _field_values(e)
+        c = e.confidence
+        yield (doc_id, tenant, i, sha, e.type, key, _clean(e.mention_text), text, number, date, currency,
+               round(0.0 if c < 0 else 1.0 if c > 1 else c, 4), e.page, _real_array(e.bbox))  # fmt: skip
+
+
+def _moderation_row(d: ProcessedDocument) -> tuple[Any, ...]:
+    m = d.moderation
+    return (d.ref.document_id, d.ref.tenant_id, d.content_sha256, m.decision, json.dumps(m.categories, sort_keys=True),
+            _text_array(m.reasons), len(m.pii), m.engine, m.engine_version)  # fmt: skip
+
+
+def _error_row(q: QuarantinedDocument, run_id: str) -> tuple[Any, ...]:
+    return (q.ref.document_id, q.ref.tenant_id, q.ref.key, q.content_sha256, q.reason, _clean(q.message[:2000]),
+            q.quarantine_uri, run_id)  # fmt: skip
+
+
+def _copy(
+    cur: psycopg.Cursor, table: str, columns: Sequence[str], types: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    n = 0
     with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+        cp.set_types(list(types))
         for row in rows:
             cp.write_row(row)
+            n += 1
+    return n
+
+
+# Staging tables live as long as the connection and are emptied at every commit, so a batch neither
+# creates nor drops catalog entries (which costs more than the COPY of a small batch). They are
+# shaped LIKE the real tables when first used on a connection. They are also emptied up front: on a
+# connection that is not in autocommit mode, an earlier batch of the same open transaction (a
+# savepoint) has not committed yet.
+_STAGED = ("documents", *_CHILD_TABLES)
+_STAGING_DDL = "\n".join(
+    [
+        "SET LOCAL client_min_messages = warning;",
+        *(f"CREATE TEMP TABLE IF NOT EXISTS docpipe_stage_{t} (LIKE docpipe.{t} INCLUDING DEFAULTS) "
+          "ON COMMIT DELETE ROWS;" for t in _STAGED),
+        "CREATE TEMP TABLE IF NOT EXISTS docpipe_stage_changed (document_id text PRIMARY KEY, replaced boolean NOT NULL) "
+        "ON COMMIT DELETE ROWS;",
+        *(f"DELETE FROM docpipe_stage_{t};" for t in (*_STAGED, "changed")),
+    ]
+)  # fmt: skip
+
+
+def _upsert_documents_sql() -> str:
+    cols = ", ".join(DOCUMENT_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in DOCUMENT_COLUMNS if c != "document_id")
+    changed_content = " OR ".join(f"d.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in _CONTENT_COLUMNS)
+    # Rows are taken in document_id order so that two batches sharing documents lock them in the same
+    # order (no deadlock); a document listed twice keeps its newest upload. `xmax <> 0` tells an updated
+    # row from an inserted one: a document new to the store has no children to delete.
+    return f"""
+        INSERT INTO docpipe.tenants (tenant_id) SELECT DISTINCT tenant_id FROM docpipe_stage_documents
+        ON CONFLICT DO NOTHING;
+        WITH upserted AS (
+            INSERT INTO docpipe.documents AS d ({cols})
+            SELECT DISTINCT ON (document_id) {cols} FROM docpipe_stage_documents
+            ORDER BY document_id, uploaded_at DESC
+            ON CONFLICT (document_id) DO UPDATE SET {updates}, updated_at = now()
+            WHERE d.uploaded_at < EXCLUDED.uploaded_at
+               OR (d.uploaded_at = EXCLUDED.uploaded_at AND ({changed_content}))
+            RETURNING d.document_id, d.xmax <> 0 AS replaced
+        )
+        INSERT INTO docpipe_stage_changed SELECT document_id, replaced FROM upserted RETURNING document_id"""
+
+
+# An array rather than a join: the planner has no statistics on a staging table and could pick a
+# sequential scan of a large child table; `= ANY(array)` always probes the primary key.
+_REPLACED = "SELECT document_id FROM docpipe_stage_changed WHERE replaced"
+
+
+def _replace_children_sql() -> str:
+    deletes = "\n".join(f"DELETE FROM docpipe.{t} WHERE document_id = ANY(ARRAY({_REPLACED}));" for t in _CHILD_TABLES)
+    inserts = "\n".join(
+        f"INSERT INTO docpipe.{t} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM docpipe_stage_{t};"
+        for t, cols in zip(_CHILD_TABLES, (FIELD_COLUMNS, MODERATION_COLUMNS, PII_COLUMNS, ERROR_COLUMNS), strict=True)
+    )
+    return deletes + "\n" + inserts
+
+
+_UPSERT_DOCUMENTS = _upsert_documents_sql()
+_REPLACE_CHILDREN = _replace_children_sql()
 
 
 def write_batch(
@@ -128,85 +280,40 @@ def write_batch(
     quarantined: Sequence[QuarantinedDocument],
     run_id: str,
 ) -> WriteResult:
-    """Upsert a batch in one transaction. Older versions never overwrite newer ones."""
+    """Upsert a batch in one transaction. Older versions never overwrite newer ones.
+
+    `conn` should be in autocommit mode (see `docpipe.connections.postgres_connection`): the batch
+    then commits when this returns. Returns how many documents changed and how many field and
+    error rows were written for them."""
     if not processed and not quarantined:
         return WriteResult(0, 0, 0)
     with conn.transaction(), conn.cursor() as cur:
-        tenants = sorted({d.ref.tenant_id for d in processed} | {q.ref.tenant_id for q in quarantined})
-        cur.execute(
-            "INSERT INTO docpipe.tenants (tenant_id) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING", (tenants,)
-        )
-
-        cur.execute("CREATE TEMP TABLE tmp_documents (LIKE docpipe.documents INCLUDING DEFAULTS) ON COMMIT DROP")
-        _copy(
-            cur,
-            "tmp_documents",
-            DOCUMENT_COLUMNS,
-            [_document_row(d, run_id) for d in processed] + [_quarantine_row(q, run_id) for q in quarantined],
-        )
-        cols = ", ".join(DOCUMENT_COLUMNS)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in DOCUMENT_COLUMNS if c != "document_id")
-        changed_content = " OR ".join(f"d.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in _CONTENT_COLUMNS)
-        cur.execute(
-            f"""INSERT INTO docpipe.documents AS d ({cols})
-                SELECT {cols} FROM tmp_documents
-                ON CONFLICT (document_id) DO UPDATE SET {updates}, updated_at = now()
-                WHERE d.uploaded_at < EXCLUDED.uploaded_at
-                   OR (d.uploaded_at = EXCLUDED.uploaded_at AND ({changed_content}))
-                RETURNING document_id"""
-        )
+        cur.execute(_STAGING_DDL)
+        _copy(cur, "docpipe_stage_documents", DOCUMENT_COLUMNS, _DOCUMENT_TYPES,
+              [_document_row(d, run_id) for d in processed] + [_quarantine_row(q, run_id) for q in quarantined])  # fmt: skip
+        cur.execute(_UPSERT_DOCUMENTS)
+        cur.nextset()
         changed = {r[0] for r in cur.fetchall()}
         if not changed:
             return WriteResult(0, 0, 0)
 
-        ids = sorted(changed)
-        for table in ("document_fields", "moderation_results", "pii_findings", "processing_errors"):
-            cur.execute(f"DELETE FROM docpipe.{table} WHERE document_id = ANY(%s)", (ids,))
-
-        field_rows: list[tuple[Any, ...]] = []
-        moderation_rows: list[tuple[Any, ...]] = []
-        pii_rows: list[tuple[Any, ...]] = []
-        for d in processed:
-            doc_id = d.ref.document_id
-            if doc_id not in changed:
-                continue
-            for i, e in enumerate(d.extraction.entities):
-                text, number, date, currency = _field_values(e)
-                field_rows.append(
-                    (doc_id, i, d.content_sha256, e.type, e.mention_text, text, number, date, currency,
-                     round(min(max(e.confidence, 0.0), 1.0), 4), e.page, e.bbox)
-                )  # fmt: skip
-            m = d.moderation
-            moderation_rows.append(
-                (doc_id, d.content_sha256, m.decision, json.dumps(m.categories, sort_keys=True), m.reasons,
-                 len(m.pii), m.engine, m.engine_version)
-            )  # fmt: skip
-            pii_rows.extend((doc_id, i, p.pii_type, p.start, p.end) for i, p in enumerate(m.pii))
-
-        _copy(cur, "docpipe.document_fields", FIELD_COLUMNS, field_rows)
-        _copy(
-            cur,
-            "docpipe.moderation_results",
-            ("document_id", "content_sha256", "decision", "categories", "reasons", "pii_count", "engine",
-             "engine_version"),
-            moderation_rows,
-        )  # fmt: skip
-        _copy(cur, "docpipe.pii_findings", ("document_id", "ordinal", "pii_type", "start_offset", "end_offset"),
-              pii_rows)  # fmt: skip
-        error_rows = [
-            (q.ref.document_id, q.ref.tenant_id, q.ref.key, q.content_sha256, q.reason, q.message[:2000],
-             q.quarantine_uri, run_id)
-            for q in quarantined
-            if q.ref.document_id in changed
-        ]  # fmt: skip
-        _copy(
-            cur,
-            "docpipe.processing_errors",
-            ("document_id", "tenant_id", "object_key", "content_sha256", "reason", "message", "quarantine_uri",
-             "run_id"),
-            error_rows,
-        )  # fmt: skip
-    return WriteResult(len(changed), len(field_rows), len(error_rows))
+        # Children of the documents that changed only, in key order (index inserts and foreign-key
+        # probes then walk the b-trees instead of jumping); their old rows are deleted and these
+        # inserted in one round trip once everything is staged.
+        fresh = sorted((d for d in processed if d.ref.document_id in changed), key=lambda d: d.ref.document_id)
+        fields = _copy(cur, "docpipe_stage_document_fields", FIELD_COLUMNS, _FIELD_TYPES,
+                       (r for d in fresh for r in field_rows(d)))  # fmt: skip
+        _copy(cur, "docpipe_stage_moderation_results", MODERATION_COLUMNS, _MODERATION_TYPES,
+              map(_moderation_row, fresh))  # fmt: skip
+        pii = [(d.ref.document_id, d.ref.tenant_id, i, p.pii_type, p.start, p.end)
+               for d in fresh for i, p in enumerate(d.moderation.pii)]  # fmt: skip
+        if pii:
+            _copy(cur, "docpipe_stage_pii_findings", PII_COLUMNS, _PII_TYPES, pii)
+        errors = [_error_row(q, run_id) for q in quarantined if q.ref.document_id in changed]
+        if errors:
+            _copy(cur, "docpipe_stage_processing_errors", ERROR_COLUMNS, _ERROR_TYPES, errors)
+        cur.execute(_REPLACE_CHILDREN)
+    return WriteResult(len(changed), fields, len(errors))
 
 
 def record_run(conn: psycopg.Connection, *, dag_id: str, run_id: str, interval_start: datetime,
