@@ -12,4 +12,4 @@ CREATE FILE FORMAT IF NOT EXISTS RAW.DOCPIPE_PARQUET
 CREATE STAGE IF NOT EXISTS RAW.DOCPIPE_STAGING
     URL = %(stage_url)s
     FILE_FORMAT = RAW.DOCPIPE_PARQUET
-    COMMENT = 'Staging bucket prefix the exporter writes <table>/interval=<start>/part-0.parquet under';
+    COMMENT = 'Staging bucket prefix; the exporter writes <table>/interval=<start>/run=<run>/export=<id>/part-NNNNN.parquet under it';

@@ -1,27 +1,50 @@
-"""Warehouse layer: Postgres -> S3 Parquet -> Snowflake RAW -> CURATED, plus analytics queries.
+"""Warehouse layer: Postgres -> S3 Parquet -> Snowflake RAW -> STAGING views -> CURATED, plus analytics.
 
 Production runs on Snowflake through Airflow's SnowflakeHook; locally the default backend is fakesnow
-(DuckDB files under DOCPIPE_FAKESNOW_PATH). See connection.py for the environment it reads.
+(DuckDB files under DOCPIPE_FAKESNOW_PATH). See connection.py for the environment it reads and
+docs/warehouse.md for the model and the load.
 """
 
-from docpipe.warehouse.analytics import analytics_queries, run_analytics_query
-from docpipe.warehouse.connection import is_fakesnow, snowflake_connection
-from docpipe.warehouse.load import (
-    STAGE,
-    TABLES,
-    WarehouseLoadError,
-    WarehouseLoadSummary,
-    copy_into_raw,
-    export_changes,
-    interval_key,
-    load_interval,
-    merge_curated,
-    reconcile,
-    staging_key,
-)
-from docpipe.warehouse.sqlfiles import apply_ddl, ensure_stage, stage_url_for
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Names resolve on first use (PEP 562): `docpipe.warehouse.model` is imported by the DAG file at parse
+# time and must not drag in pyarrow or the Snowflake connector through this package.
+_EXPORTS = {
+    "analytics_queries": "analytics",
+    "run_analytics_query": "analytics",
+    "is_fakesnow": "connection",
+    "snowflake_connection": "connection",
+    "TABLES": "export",
+    "export_changes": "export",
+    "interval_key": "export",
+    "stage_url_from_exported": "export",
+    "STAGE": "load",
+    "WarehouseLoadError": "load",
+    "WarehouseLoadSummary": "load",
+    "copy_into_raw": "load",
+    "load_interval": "load",
+    "merge_curated": "load",
+    "CURATED_TABLES": "model",
+    "run_checks": "model",
+    "table_checks": "model",
+    "reconcile": "reconciliation",
+    "apply_ddl": "sqlfiles",
+    "ensure_stage": "sqlfiles",
+    "stage_url_for": "sqlfiles",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+
 
 __all__ = [
+    "CURATED_TABLES",
     "STAGE",
     "TABLES",
     "WarehouseLoadError",
@@ -37,7 +60,9 @@ __all__ = [
     "merge_curated",
     "reconcile",
     "run_analytics_query",
+    "run_checks",
     "snowflake_connection",
     "stage_url_for",
-    "staging_key",
+    "stage_url_from_exported",
+    "table_checks",
 ]

@@ -147,6 +147,9 @@ def _open_fakesnow(db_path: Path) -> tuple[Any, Any]:
     from fakesnow.instance import FakeSnow
 
     db_path.mkdir(parents=True, exist_ok=True)
+    # the stand-in drops column COMMENTs (DuckDB has no place for them) and says so once per column
+    # on every CREATE: that is expected here, not news
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     deadline = time.monotonic() + float(os.environ.get(LOCK_TIMEOUT_ENV, "60"))
     delay = 0.05
     while True:

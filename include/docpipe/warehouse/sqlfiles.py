@@ -106,10 +106,14 @@ STAGE_FILE = "0040_stage.sql"
 
 
 def apply_ddl(sf_conn: Any, stage_url: str | None = None, *, staging_bucket: str | None = None) -> list[str]:
-    """Create database, schemas, RAW and CURATED tables, views, and the file format and external stage
-    when `stage_url` (or `staging_bucket`, giving s3://<bucket>/warehouse/) is given.
+    """Create database, schemas, RAW and CURATED tables, DIM_DATE's calendar, the STAGING and CURATED views,
+    and the file format and external stage when `stage_url` (or `staging_bucket`, giving
+    s3://<bucket>/warehouse/) is given.
 
-    Idempotent (CREATE ... IF NOT EXISTS / CREATE OR REPLACE VIEW). Returns the file names applied.
+    Idempotent (CREATE ... IF NOT EXISTS, CREATE OR REPLACE VIEW, MERGE ... WHEN NOT MATCHED), and converging:
+    a column that a table's DDL declares but the existing table lacks is added (nullable) right after the
+    file that declares it, before the views that read it. Type changes and dropped columns are not
+    migrated. Returns the file names applied.
     """
     if stage_url is None and staging_bucket:
         stage_url = stage_url_for(staging_bucket)
@@ -117,9 +121,63 @@ def apply_ddl(sf_conn: Any, stage_url: str | None = None, *, staging_bucket: str
     for path in ddl_files():
         if path.name == STAGE_FILE and stage_url is None:
             continue
-        execute_file(sf_conn, path, {"stage_url": stage_url} if stage_url else None)
+        params = {"stage_url": stage_url} if stage_url else None
+        creates = []
+        for statement in iter_statements(path):
+            execute_statement(sf_conn, statement, params)
+            if re.match(r"CREATE\s+TABLE\b", statement, re.I):
+                creates.append(statement)
+        for statement in missing_column_statements(sf_conn, creates):
+            execute_statement(sf_conn, statement)
         applied.append(path.name)
     return applied
+
+
+def missing_column_statements(sf_conn: Any, create_statements: list[str]) -> list[str]:
+    """ALTER TABLE ... ADD COLUMN for every column the CREATE TABLE statements declare that the existing
+    tables lack. NOT NULL is left out: it cannot be added to a table that already has rows."""
+    import sqlglot
+    from sqlglot import exp
+
+    declared: dict[tuple[str, str], list[exp.ColumnDef]] = {}
+    for statement in create_statements:
+        tree = sqlglot.parse_one(statement, read="snowflake")
+        if isinstance(tree, exp.Create) and isinstance(tree.this, exp.Schema):
+            table = tree.this.this
+            declared[(table.db.upper(), table.name.upper())] = [
+                c for c in tree.this.expressions if isinstance(c, exp.ColumnDef)
+            ]
+    if not declared:
+        return []
+    schemas = sorted({s for s, _ in declared})
+    _, rows = execute_statement(
+        sf_conn,
+        "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA IN ("
+        + ", ".join(f"'{s}'" for s in schemas)
+        + ")",
+    )
+    existing: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in rows:
+        existing.setdefault((str(schema).upper(), str(table).upper()), set()).add(str(column).upper())
+    out = []
+    for (schema, table), columns in declared.items():
+        have = existing.get((schema, table))
+        if not have:  # just created (or not visible): nothing to migrate
+            continue
+        for column in columns:
+            if column.name.upper() in have:
+                continue
+            column = column.copy()
+            column.set(
+                "constraints",
+                [
+                    c
+                    for c in column.args.get("constraints") or []
+                    if not isinstance(c.kind, exp.NotNullColumnConstraint)
+                ],
+            )
+            out.append(f"ALTER TABLE {schema}.{table} ADD COLUMN {column.sql(dialect='snowflake')}")
+    return out
 
 
 def ensure_stage(sf_conn: Any, stage_url: str) -> None:

@@ -1,13 +1,12 @@
--- DIM_TENANT <- RAW.TENANTS of one interval. Bound parameter: %(interval_start)s (ISO 8601, UTC).
+-- DIM_TENANT <- STAGING.STG_TENANTS of one load interval. Bound parameter: %(interval_start)s (ISO 8601, UTC).
 -- Rows are ordered by (UPDATED_AT, _INTERVAL_START): merging an interval again rewrites its own rows
 -- identically, and merging an older interval after a newer one changes nothing.
 
 MERGE INTO CURATED.DIM_TENANT AS t
 USING (
     SELECT TENANT_ID, CREATED_AT, UPDATED_AT, _INTERVAL_START
-    FROM RAW.TENANTS
+    FROM STAGING.STG_TENANTS
     WHERE _INTERVAL_START = %(interval_start)s::TIMESTAMP_TZ
-    QUALIFY ROW_NUMBER() OVER (PARTITION BY TENANT_ID ORDER BY UPDATED_AT DESC) = 1
 ) AS s
 ON t.TENANT_ID = s.TENANT_ID
 WHEN MATCHED AND (

@@ -1,0 +1,19 @@
+-- Which expected fields extraction misses most, per document type (current, processed versions whose
+-- type has a schema): documents missing the field and their share of the type's documents.
+SELECT
+    d.DOCUMENT_TYPE,
+    m.VALUE::VARCHAR AS FIELD_TYPE,
+    COUNT(*) AS DOCUMENTS_MISSING,
+    ROUND(COUNT(*) / MAX(t.DOCUMENTS), 4) AS SHARE_MISSING
+FROM CURATED.FCT_DOCUMENT AS d,
+    LATERAL FLATTEN(INPUT => d.MISSING_FIELDS) AS m
+JOIN (
+    SELECT DOCUMENT_TYPE, COUNT(*) AS DOCUMENTS
+    FROM CURATED.FCT_DOCUMENT
+    WHERE IS_CURRENT AND STATUS = 'processed' AND EXPECTED_FIELD_COUNT > 0
+    GROUP BY DOCUMENT_TYPE
+) AS t
+    ON t.DOCUMENT_TYPE = d.DOCUMENT_TYPE
+WHERE d.IS_CURRENT
+GROUP BY d.DOCUMENT_TYPE, m.VALUE::VARCHAR
+ORDER BY d.DOCUMENT_TYPE, DOCUMENTS_MISSING DESC, FIELD_TYPE;
