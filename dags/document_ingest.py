@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from docpipe.alerts import callbacks, deadlines
 from operators.ingest import DiscoverDocumentsOperator, ProcessDocumentBatchOperator, RecordRunAccountingOperator
 
 
@@ -47,8 +48,10 @@ from operators.ingest import DiscoverDocumentsOperator, ProcessDocumentBatchOper
     render_template_as_native_obj=True,
     doc_md=__doc__,
     tags=["docpipe", "ingest", "hourly"],
+    deadline=deadlines.hourly_ingest(),  # SLA; docs/alerting.md
     default_args={
         "owner": "data-platform",
+        "on_failure_callback": callbacks.task_failed,  # pages after the last retry
         "retries": 2,
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
