@@ -12,8 +12,12 @@ FROM ${UV_IMAGE} AS uv
 
 FROM ${AIRFLOW_IMAGE}
 
-USER root
+# Numeric ids: 0 is root, 50000 the official image's `airflow` user (AIRFLOW_UID in docker-compose.yml).
+USER 0
 # Tesseract is the local extraction engine's OCR for pages without a text layer.
+# Not pinned to Debian package versions: the base image's Debian point release moves them, and a pin
+# that no longer exists breaks the build; the Airflow base image tag pins the distribution.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
     && apt-get autoremove -yqq --purge \
@@ -34,7 +38,7 @@ RUN mkdir -p /var/lib/docpipe/fakesnow \
 ENV OMP_THREAD_LIMIT=1 \
     DOCPIPE_FAKESNOW_PATH=/var/lib/docpipe/fakesnow
 
-USER airflow
+USER 50000
 WORKDIR /opt/airflow
 
 # 1. Third-party dependencies, exactly as locked (this layer changes only when the lock does).
@@ -56,8 +60,9 @@ COPY --chown=airflow:0 . /opt/airflow/
 RUN mkdir -p /opt/airflow/dags /opt/airflow/plugins \
     && /opt/uv/uv pip install --no-cache --no-deps --python "$(command -v python)" -e /opt/airflow \
     && tesseract --version >/dev/null \
-    && python -c "import airflow.providers.celery, statsd, docpipe, operators, fakesnow, pytesseract; \
+    && python -c "import airflow.providers.celery.executors.celery_executor, statsd, docpipe, operators, fakesnow, pytesseract; \
 from docpipe.config import PROJECT_ROOT; \
 assert str(PROJECT_ROOT) == '/opt/airflow', PROJECT_ROOT; \
 assert (PROJECT_ROOT / 'sql' / 'postgres').is_dir(), 'sql/postgres is missing from the image'"
-# (apache-airflow-providers-celery and statsd come from the base image: uv.lock does not pin them yet.)
+# The import line above loads the CeleryExecutor itself, so a Celery release the celery provider cannot
+# use fails the build rather than the workers.

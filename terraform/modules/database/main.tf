@@ -1,12 +1,16 @@
-# docpipe's application database: RDS PostgreSQL, Multi-AZ, encrypted with the customer managed key,
-# only in private subnets, TLS enforced, master password generated and rotated by RDS in Secrets Manager.
+# An RDS PostgreSQL database: Multi-AZ, encrypted with the customer managed key, only in private subnets,
+# TLS enforced by its parameter group (rds.force_ssl), its logs exported to KMS-encrypted log groups.
+# The master password is generated and rotated by RDS in Secrets Manager, or (manage_master_user_password
+# = false, for Airflow's metadata DB whose URL Terraform writes into a secret) given by the caller.
 # DR: a cross-region read replica (promoted on failover) or cross-region automated-backup replication.
+# Used twice: docpipe's application database, and the Airflow metadata database of each environment.
 
 data "aws_partition" "current" {}
 
 locals {
   family         = "postgres${split(".", var.engine_version)[0]}"
   port           = 5432
+  log_exports    = ["postgresql", "upgrade"]
   replica        = var.dr_mode == "read_replica"
   backup_copying = var.dr_mode == "backup_replication"
 }
@@ -24,15 +28,16 @@ resource "aws_security_group" "db" {
   vpc_id      = var.vpc_id
 }
 
+# count, not for_each: a client group created in the same apply (the Airflow tasks') is unknown while planning.
 resource "aws_vpc_security_group_ingress_rule" "clients" {
-  for_each = toset(var.client_security_group_ids)
+  count = length(var.client_security_group_ids)
 
   security_group_id            = aws_security_group.db.id
-  description                  = "PostgreSQL from ${each.value}"
+  description                  = "PostgreSQL from an application security group"
   ip_protocol                  = "tcp"
   from_port                    = local.port
   to_port                      = local.port
-  referenced_security_group_id = each.value
+  referenced_security_group_id = var.client_security_group_ids[count.index]
 }
 
 # ---------------------------------------------------------------- parameters
@@ -94,6 +99,26 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
+# ---------------------------------------------------------------- log groups
+# Created before the instances so RDS exports into KMS-encrypted groups with a retention, rather than
+# creating unencrypted, never-expiring ones itself.
+resource "aws_cloudwatch_log_group" "primary" {
+  for_each = toset(local.log_exports)
+
+  name              = "/aws/rds/instance/${var.identifier}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_cloudwatch_log_group" "replica" {
+  provider = aws.dr
+  for_each = local.replica ? toset(local.log_exports) : toset([])
+
+  name              = "/aws/rds/instance/${var.identifier}-dr/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.dr_kms_key_arn
+}
+
 # ---------------------------------------------------------------- primary
 resource "aws_db_instance" "primary" {
   identifier     = var.identifier
@@ -104,8 +129,9 @@ resource "aws_db_instance" "primary" {
   port           = local.port
 
   username                      = var.master_username
-  manage_master_user_password   = true
-  master_user_secret_kms_key_id = var.kms_key_arn
+  manage_master_user_password   = var.manage_master_user_password ? true : null
+  master_user_secret_kms_key_id = var.manage_master_user_password ? var.kms_key_arn : null
+  password                      = var.manage_master_user_password ? null : var.master_password
 
   allocated_storage     = var.allocated_storage
   max_allocated_storage = var.max_allocated_storage
@@ -132,7 +158,7 @@ resource "aws_db_instance" "primary" {
 
   auto_minor_version_upgrade      = true
   allow_major_version_upgrade     = false
-  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+  enabled_cloudwatch_logs_exports = local.log_exports
   monitoring_interval             = 60
   monitoring_role_arn             = aws_iam_role.monitoring.arn
 
@@ -140,7 +166,7 @@ resource "aws_db_instance" "primary" {
   performance_insights_kms_key_id       = var.kms_key_arn
   performance_insights_retention_period = var.performance_insights_retained
 
-  depends_on = [aws_iam_role_policy_attachment.monitoring]
+  depends_on = [aws_iam_role_policy_attachment.monitoring, aws_cloudwatch_log_group.primary]
 }
 
 # ---------------------------------------------------------------- DR: cross-region read replica
@@ -164,14 +190,14 @@ resource "aws_security_group" "dr" {
 
 resource "aws_vpc_security_group_ingress_rule" "dr_clients" {
   provider = aws.dr
-  for_each = local.replica ? toset(var.dr_client_security_group_ids) : toset([])
+  count    = local.replica ? length(var.dr_client_security_group_ids) : 0
 
   security_group_id            = aws_security_group.dr[0].id
-  description                  = "PostgreSQL from ${each.value}"
+  description                  = "PostgreSQL from a DR application security group"
   ip_protocol                  = "tcp"
   from_port                    = local.port
   to_port                      = local.port
-  referenced_security_group_id = each.value
+  referenced_security_group_id = var.dr_client_security_group_ids[count.index]
 }
 
 resource "aws_db_parameter_group" "dr" {
@@ -242,13 +268,15 @@ resource "aws_db_instance" "replica" {
   skip_final_snapshot = true
 
   auto_minor_version_upgrade      = true
-  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+  enabled_cloudwatch_logs_exports = local.log_exports
   monitoring_interval             = 60
   monitoring_role_arn             = aws_iam_role.monitoring.arn
 
   performance_insights_enabled          = true
   performance_insights_kms_key_id       = var.dr_kms_key_arn
   performance_insights_retention_period = var.performance_insights_retained
+
+  depends_on = [aws_cloudwatch_log_group.replica]
 }
 
 # ---------------------------------------------------------------- DR: automated backups copied cross-region

@@ -35,6 +35,35 @@ variable "master_username" {
   default     = "docpipe_admin"
 }
 
+variable "manage_master_user_password" {
+  description = "Let RDS generate the master password and keep (and rotate) it in Secrets Manager; false uses master_password."
+  type        = bool
+  default     = true
+}
+
+variable "master_password" {
+  description = "Master password when manage_master_user_password is false (letters and digits; it is written into a connection URL)."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.master_password == null || can(regex("^[A-Za-z0-9]{16,128}$", var.master_password))
+    error_message = "master_password must be 16-128 letters and digits."
+  }
+
+  validation {
+    condition     = var.manage_master_user_password || var.master_password != null
+    error_message = "master_password is required when manage_master_user_password is false."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days the exported PostgreSQL logs are kept in CloudWatch Logs."
+  type        = number
+  default     = 365
+}
+
 variable "vpc_id" {
   description = "VPC of the primary instance."
   type        = string

@@ -1,16 +1,7 @@
-# Least-privilege roles: the Airflow workers' role, and the role Snowflake assumes to read staging.
-
-locals {
-  regions = [var.region, var.dr_region]
-
-  uploads_arns   = [var.bucket_arns.uploads, var.dr_bucket_arns.uploads]
-  processed_arns = [var.bucket_arns.processed, var.dr_bucket_arns.processed]
-  staging_arns   = [var.bucket_arns.staging, var.dr_bucket_arns.staging]
-
-  secret_arns = [
-    for r in local.regions : "arn:${var.partition}:secretsmanager:${r}:${var.account_id}:secret:${var.connections_prefix}/*"
-  ]
-}
+# Least-privilege roles of one environment: the Airflow workers' role (the ECS task role of the Celery
+# workers and the triggerer), scoped to exactly the buckets, prefixes, table, queue, connection secrets and
+# task-log group that environment uses, and (in the primary environment) the role Snowflake's storage
+# integration assumes to read the warehouse exports.
 
 # ---------------------------------------------------------------- Airflow workers
 data "aws_iam_policy_document" "worker_assume" {
@@ -32,7 +23,7 @@ data "aws_iam_policy_document" "worker_assume" {
 
 resource "aws_iam_role" "worker" {
   name                 = "${var.name}-airflow-worker"
-  description          = "docpipe Airflow workers: read uploads, write results, DynamoDB read model, connections"
+  description          = "docpipe Airflow workers: read uploads, write results, DynamoDB read model, connections, task logs"
   assume_role_policy   = data.aws_iam_policy_document.worker_assume.json
   max_session_duration = 3600
 }
@@ -42,7 +33,7 @@ data "aws_iam_policy_document" "worker" {
   statement {
     sid       = "ListUploads"
     actions   = ["s3:ListBucket"]
-    resources = local.uploads_arns
+    resources = var.uploads_bucket_arns
 
     condition {
       test     = "StringLike"
@@ -54,65 +45,76 @@ data "aws_iam_policy_document" "worker" {
   statement {
     sid       = "ReadUploads"
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = [for b in local.uploads_arns : "${b}/${var.uploads_prefix}/*"]
+    resources = [for b in var.uploads_bucket_arns : "${b}/${var.uploads_prefix}/*"]
   }
 
   # Quarantine copies the source object (read above) to quarantine/ in the same bucket.
   statement {
     sid       = "WriteQuarantine"
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = [for b in local.uploads_arns : "${b}/${var.quarantine_prefix}/*"]
+    resources = [for b in var.uploads_bucket_arns : "${b}/${var.quarantine_prefix}/*"]
   }
 
   # Results (<tenant>/<document_id>/<sha256>.json) and run manifests, which discovery reads back.
   statement {
     sid       = "WriteResults"
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = [for b in local.processed_arns : "${b}/*"]
+    resources = [for b in var.processed_bucket_arns : "${b}/*"]
   }
 
   statement {
     sid       = "ReadManifests"
     actions   = ["s3:GetObject"]
-    resources = [for b in local.processed_arns : "${b}/manifests/*"]
+    resources = [for b in var.processed_bucket_arns : "${b}/manifests/*"]
   }
 
   # The nightly export's Parquet files, read by Snowflake through its own role.
   statement {
     sid       = "WriteStaging"
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = [for b in local.staging_arns : "${b}/${var.staging_prefix}/*"]
+    resources = [for b in var.staging_bucket_arns : "${b}/${var.staging_prefix}/*"]
   }
 
   # Conditional puts, point reads and the tenant/status index; no scans, deletes or table changes.
   statement {
-    sid     = "DocumentsReadModel"
-    actions = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
-    resources = [
-      var.dynamodb_table_arn,
-      "${var.dynamodb_table_arn}/index/*",
-      var.dynamodb_dr_arn,
-      "${var.dynamodb_dr_arn}/index/*",
-    ]
+    sid       = "DocumentsReadModel"
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
+    resources = flatten([for t in var.dynamodb_table_arns : [t, "${t}/index/*"]])
   }
 
-  statement {
-    sid = "UploadEvents"
-    actions = [
-      "sqs:ReceiveMessage",
-      "sqs:DeleteMessage",
-      "sqs:ChangeMessageVisibility",
-      "sqs:GetQueueAttributes",
-      "sqs:GetQueueUrl",
-    ]
-    resources = [var.event_queue_arn]
+  dynamic "statement" {
+    for_each = length(var.event_queue_arns) > 0 ? [1] : []
+
+    content {
+      sid = "UploadEvents"
+      actions = [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+      ]
+      resources = var.event_queue_arns
+    }
   }
 
-  # Airflow's SecretsManagerBackend: the connections, nothing else.
+  # Airflow's SecretsManagerBackend: these connections, nothing else.
   statement {
     sid       = "AirflowConnections"
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = local.secret_arns
+    resources = var.connection_secret_arns
+  }
+
+  # Remote task logs ([logging] remote_base_log_folder = cloudwatch://...): one stream per task try.
+  statement {
+    sid = "WriteTaskLogs"
+    actions = [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "logs:DescribeLogStreams",
+      "logs:GetLogEvents",
+    ]
+    resources = flatten([for g in var.task_log_group_arns : [g, "${g}:log-stream:*"]])
   }
 
   # The data key, only through the services that hold docpipe's data.
@@ -125,7 +127,7 @@ data "aws_iam_policy_document" "worker" {
       test     = "StringEquals"
       variable = "kms:ViaService"
       values = flatten([
-        for r in local.regions : [
+        for r in var.regions : [
           "s3.${r}.amazonaws.com",
           "dynamodb.${r}.amazonaws.com",
           "sqs.${r}.amazonaws.com",
@@ -144,6 +146,8 @@ resource "aws_iam_role_policy" "worker" {
 
 # ---------------------------------------------------------------- Snowflake's storage integration
 data "aws_iam_policy_document" "snowflake_assume" {
+  count = var.create_snowflake_stage_role ? 1 : 0
+
   statement {
     actions = ["sts:AssumeRole"]
 
@@ -161,17 +165,22 @@ data "aws_iam_policy_document" "snowflake_assume" {
 }
 
 resource "aws_iam_role" "snowflake_stage" {
+  count = var.create_snowflake_stage_role ? 1 : 0
+
   name                 = var.snowflake_stage_role_name
   description          = "Assumed by Snowflake's storage integration: read the warehouse exports in staging"
-  assume_role_policy   = data.aws_iam_policy_document.snowflake_assume.json
+  assume_role_policy   = data.aws_iam_policy_document.snowflake_assume[0].json
   max_session_duration = 3600
 }
 
+# The primary and the DR staging bucket: after a failover the stage is pointed at the DR copy.
 data "aws_iam_policy_document" "snowflake_stage" {
+  count = var.create_snowflake_stage_role ? 1 : 0
+
   statement {
     sid       = "ListExports"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = local.staging_arns
+    resources = var.snowflake_staging_bucket_arns
 
     condition {
       test     = "StringLike"
@@ -183,24 +192,26 @@ data "aws_iam_policy_document" "snowflake_stage" {
   statement {
     sid       = "ReadExports"
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = [for b in local.staging_arns : "${b}/${var.staging_prefix}/*"]
+    resources = [for b in var.snowflake_staging_bucket_arns : "${b}/${var.staging_prefix}/*"]
   }
 
   statement {
     sid       = "DecryptExports"
     actions   = ["kms:Decrypt"]
-    resources = var.kms_key_arns
+    resources = var.snowflake_kms_key_arns
 
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
-      values   = [for r in local.regions : "s3.${r}.amazonaws.com"]
+      values   = [for r in var.snowflake_regions : "s3.${r}.amazonaws.com"]
     }
   }
 }
 
 resource "aws_iam_role_policy" "snowflake_stage" {
+  count = var.create_snowflake_stage_role ? 1 : 0
+
   name   = "snowflake-stage-read"
-  role   = aws_iam_role.snowflake_stage.id
-  policy = data.aws_iam_policy_document.snowflake_stage.json
+  role   = aws_iam_role.snowflake_stage[0].id
+  policy = data.aws_iam_policy_document.snowflake_stage[0].json
 }

@@ -1,5 +1,5 @@
 output "worker_role_arn" {
-  description = "ARN of the Airflow worker role (attach to the ECS task / EKS service account)."
+  description = "ARN of the Airflow worker role (the ECS task role of the Celery workers and the triggerer)."
   value       = aws_iam_role.worker.arn
 }
 
@@ -9,6 +9,6 @@ output "worker_role_name" {
 }
 
 output "snowflake_stage_role_arn" {
-  description = "ARN of the role Snowflake's storage integration assumes."
-  value       = aws_iam_role.snowflake_stage.arn
+  description = "ARN of the role Snowflake's storage integration assumes (null when not created)."
+  value       = one(aws_iam_role.snowflake_stage[*].arn)
 }

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name prefix of the roles."
+  description = "Name prefix of the roles (<project>-<environment>, plus -dr in the DR environment)."
   type        = string
 }
 
@@ -8,35 +8,29 @@ variable "account_id" {
   type        = string
 }
 
-variable "partition" {
-  description = "AWS partition (aws, aws-cn, aws-us-gov)."
-  type        = string
-  default     = "aws"
-}
-
-variable "region" {
-  description = "Primary region."
-  type        = string
-}
-
-variable "dr_region" {
-  description = "DR region: the worker role is also allowed the DR replicas, so it works unchanged after a failover."
-  type        = string
-}
-
-variable "trusted_services" {
-  description = "Service principals allowed to assume the worker role."
+variable "regions" {
+  description = "Regions whose S3, DynamoDB, SQS and Secrets Manager endpoints may use the data key for the workers (the environment's region)."
   type        = list(string)
 }
 
-variable "bucket_arns" {
-  description = "ARNs of the uploads, processed and staging buckets."
-  type        = object({ uploads = string, processed = string, staging = string })
+variable "trusted_services" {
+  description = "Service principals allowed to assume the worker role (ecs-tasks.amazonaws.com for the ECS runtime)."
+  type        = list(string)
 }
 
-variable "dr_bucket_arns" {
-  description = "ARNs of the DR buckets (uploads, processed, staging)."
-  type        = object({ uploads = string, processed = string, staging = string })
+variable "uploads_bucket_arns" {
+  description = "Uploads buckets the workers list and read (uploads/) and quarantine into (quarantine/)."
+  type        = list(string)
+}
+
+variable "processed_bucket_arns" {
+  description = "Processed buckets the workers write results and manifests to."
+  type        = list(string)
+}
+
+variable "staging_bucket_arns" {
+  description = "Staging buckets the nightly export writes Parquet files to."
+  type        = list(string)
 }
 
 variable "uploads_prefix" {
@@ -55,42 +49,75 @@ variable "staging_prefix" {
   type        = string
 }
 
-variable "dynamodb_table_arn" {
-  description = "ARN of the documents table."
-  type        = string
-}
-
-variable "dynamodb_dr_arn" {
-  description = "ARN of the documents table's replica in the DR region."
-  type        = string
-}
-
-variable "kms_key_arns" {
-  description = "Customer managed keys the workers may use through S3, DynamoDB, SQS and Secrets Manager (primary and DR)."
+variable "dynamodb_table_arns" {
+  description = "The documents table (its ARN in the environment's region)."
   type        = list(string)
 }
 
-variable "event_queue_arn" {
-  description = "Queue of new-upload events the workers (SqsSensorTrigger) consume."
-  type        = string
+variable "kms_key_arns" {
+  description = "Customer managed keys the workers may use through S3, DynamoDB, SQS and Secrets Manager."
+  type        = list(string)
 }
 
-variable "connections_prefix" {
-  description = "Secrets Manager prefix of the Airflow connections."
-  type        = string
+variable "event_queue_arns" {
+  description = "Queues of new-upload events the workers (SqsSensorTrigger) consume; empty for none."
+  type        = list(string)
+  default     = []
+}
+
+variable "connection_secret_arns" {
+  description = "Exact ARNs of the Airflow connection secrets the workers read (the SecretsManagerBackend)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.connection_secret_arns) > 0 && alltrue([for a in var.connection_secret_arns : !strcontains(a, "*")])
+    error_message = "connection_secret_arns must list exact secret ARNs, without wildcards."
+  }
+}
+
+variable "task_log_group_arns" {
+  description = "CloudWatch log groups the workers write remote task logs to."
+  type        = list(string)
+}
+
+variable "create_snowflake_stage_role" {
+  description = "Create the role Snowflake's storage integration assumes (primary environment only)."
+  type        = bool
+  default     = false
 }
 
 variable "snowflake_stage_role_name" {
-  description = "Name of the role Snowflake's storage integration assumes to read the staging bucket."
+  description = "Name of the role Snowflake's storage integration assumes to read the staging buckets."
   type        = string
+  default     = null
 }
 
 variable "snowflake_iam_user_arn" {
   description = "IAM user Snowflake assumes the role as (STORAGE_AWS_IAM_USER_ARN of the storage integration)."
   type        = string
+  default     = null
 }
 
 variable "snowflake_external_id" {
   description = "External id the storage integration presents (STORAGE_AWS_EXTERNAL_ID)."
   type        = string
+  default     = null
+}
+
+variable "snowflake_staging_bucket_arns" {
+  description = "Staging buckets the storage integration reads (primary and DR copy)."
+  type        = list(string)
+  default     = []
+}
+
+variable "snowflake_kms_key_arns" {
+  description = "Keys of those staging buckets (primary and DR replica key)."
+  type        = list(string)
+  default     = []
+}
+
+variable "snowflake_regions" {
+  description = "Regions of those staging buckets."
+  type        = list(string)
+  default     = []
 }

@@ -1,6 +1,11 @@
 # One multi-Region customer managed key for docpipe's data (S3, SQS, DynamoDB, RDS, Secrets Manager),
 # with a replica in the DR region: the same key material, so data replicated there (S3 CRR, DynamoDB
-# global table, RDS replica, secrets) stays readable after a failover.
+# global table, RDS replica, secrets) stays readable after a failover. It also encrypts the log groups,
+# the Celery broker and the alarm topic of both environments.
+
+locals {
+  regions = [var.region, var.dr_region]
+}
 
 data "aws_iam_policy_document" "key" {
   #checkov:skip=CKV_AWS_109:a key policy's "*" resource is the key itself; this is AWS's default delegation to IAM
@@ -36,10 +41,53 @@ data "aws_iam_policy_document" "key" {
       values   = [var.account_id]
     }
   }
+
+  # CloudWatch Logs encrypts docpipe's log groups (Airflow components and task logs, the Celery broker's
+  # slow log, RDS exports) with this key, in each region, only for log groups of this account.
+  statement {
+    sid = "CloudWatchLogsEncryptsLogGroups"
+    actions = [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:DescribeKey",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = [for r in local.regions : "logs.${r}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [for r in local.regions : "arn:${var.partition}:logs:${r}:${var.account_id}:log-group:*"]
+    }
+  }
+
+  # CloudWatch alarms publish to the KMS-encrypted SNS alarm topic.
+  statement {
+    sid       = "CloudWatchAlarmsPublishToEncryptedTopic"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
 }
 
 resource "aws_kms_key" "this" {
-  description             = "${var.name}: docpipe data at rest (S3, SQS, DynamoDB, RDS, Secrets Manager)"
+  description             = "${var.name}: docpipe data at rest (S3, SQS, DynamoDB, RDS, Secrets Manager, logs)"
   multi_region            = true
   enable_key_rotation     = true
   deletion_window_in_days = var.deletion_window_in_days

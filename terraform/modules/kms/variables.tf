@@ -13,6 +13,16 @@ variable "account_id" {
   }
 }
 
+variable "region" {
+  description = "Primary region (CloudWatch Logs there may use the key)."
+  type        = string
+}
+
+variable "dr_region" {
+  description = "DR region, where the replica key lives (CloudWatch Logs there may use it)."
+  type        = string
+}
+
 variable "partition" {
   description = "AWS partition (aws, aws-cn, aws-us-gov)."
   type        = string

@@ -4,6 +4,9 @@
 #   AIRFLOW__SECRETS__BACKEND_KWARGS={"connections_prefix": "airflow/connections", "variables_prefix": null, "config_prefix": null}
 # Values are JSON documents with the connection's fields (conn_type, host, login, password, ...).
 # Every secret is encrypted with the customer managed key and replicated to the DR region.
+# aws_default is not here: it holds no secret (the workers' credentials come from their IAM role) and
+# names the environment's own region, so each environment sets it as AIRFLOW_CONN_AWS_DEFAULT and the
+# backend's connections_lookup_pattern sends only the connections below to Secrets Manager.
 
 # The application role's password. RDS does not create that role: see terraform/README.md, "First apply".
 resource "random_password" "postgres" {
@@ -58,28 +61,6 @@ resource "aws_secretsmanager_secret_rotation" "postgres" {
   }
 }
 
-# aws_default: workers get AWS credentials from their IAM role; the connection only carries the region.
-resource "aws_secretsmanager_secret" "aws" {
-  #checkov:skip=CKV2_AWS_57:holds no credential (the region only): nothing to rotate
-  name                    = "${var.connections_prefix}/aws_default"
-  description             = "Airflow connection aws_default: S3, DynamoDB and SQS with the worker IAM role's credentials"
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.recovery_window_in_days
-
-  replica {
-    region     = var.dr_region
-    kms_key_id = var.dr_kms_key_arn
-  }
-}
-
-resource "aws_secretsmanager_secret_version" "aws" {
-  secret_id = aws_secretsmanager_secret.aws.id
-  secret_string = jsonencode({
-    conn_type = "aws"
-    extra     = jsonencode({ region_name = var.aws_region })
-  })
-}
-
 # The Snowflake loader authenticates with a key pair whose private key never passes through Terraform:
 # Terraform writes the connection without it, an operator adds "private_key_content" (and rotates it)
 # with `aws secretsmanager put-secret-value`, and Terraform leaves the value alone afterwards.
@@ -107,6 +88,35 @@ resource "aws_secretsmanager_secret_version" "snowflake" {
       warehouse = var.snowflake_warehouse
       role      = var.snowflake_role
     })
+  })
+
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
+}
+
+# google_cloud_default: Document AI and Natural Language moderation in production. Terraform writes the
+# connection without credentials; an operator adds them (a Workload Identity Federation credential config,
+# so the workers' AWS role becomes a Google identity without a key, or a service-account key) with
+# `aws secretsmanager put-secret-value`, and Terraform leaves the value alone afterwards.
+resource "aws_secretsmanager_secret" "google" {
+  #checkov:skip=CKV2_AWS_57:federated credentials hold no secret to rotate; a service-account key is rotated in Google Cloud and put here by an operator
+  name                    = "${var.connections_prefix}/google_cloud_default"
+  description             = "Airflow connection google_cloud_default: Document AI extraction and text moderation"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.recovery_window_in_days
+
+  replica {
+    region     = var.dr_region
+    kms_key_id = var.dr_kms_key_arn
+  }
+}
+
+resource "aws_secretsmanager_secret_version" "google" {
+  secret_id = aws_secretsmanager_secret.google.id
+  secret_string = jsonencode({
+    conn_type = "google_cloud_platform"
+    extra     = jsonencode({ project = var.gcp_project_id })
   })
 
   lifecycle {

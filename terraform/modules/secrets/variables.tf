@@ -24,11 +24,6 @@ variable "dr_kms_key_arn" {
   type        = string
 }
 
-variable "aws_region" {
-  description = "Region the aws_default connection's clients use."
-  type        = string
-}
-
 variable "recovery_window_in_days" {
   description = "Days a deleted secret can still be restored."
   type        = number
@@ -96,4 +91,10 @@ variable "postgres_rotation_days" {
     condition     = var.postgres_rotation_days >= 1 && var.postgres_rotation_days <= 365
     error_message = "postgres_rotation_days must be between 1 and 365."
   }
+}
+
+variable "gcp_project_id" {
+  description = "Google Cloud project of Document AI and Natural Language (the google_cloud_default connection); null until known."
+  type        = string
+  default     = null
 }

@@ -1,18 +1,22 @@
-# The three docpipe buckets (uploads, processed, staging): versioned, SSE-KMS with the customer managed
-# key, no public access, TLS only, access-logged, with lifecycle rules for staging and quarantine/.
+# docpipe's buckets: uploads, processed and staging (versioned, SSE-KMS with the customer managed key, no
+# public access, TLS only, access-logged, lifecycle rules for staging and quarantine/) and logs (the S3
+# server access logs of the other three under s3/, and the Airflow load balancer's access logs under alb/).
 
 locals {
   buckets = var.bucket_names
 }
 
-# ---------------------------------------------------------------- access logs
-# Server access logs cannot be delivered to an SSE-KMS bucket, hence SSE-S3 here; logs are not replicated.
+# ---------------------------------------------------------------- logs
+# S3 server access logs and ALB access logs can only be delivered to a bucket encrypted with SSE-S3, hence
+# SSE-S3 here (everything else is SSE-KMS); logs are regional and not replicated.
+data "aws_elb_service_account" "this" {}
+
 resource "aws_s3_bucket" "logs" {
-  #checkov:skip=CKV_AWS_145:S3 server access logging delivers only to buckets encrypted with SSE-S3
-  #checkov:skip=CKV_AWS_144:access logs are regional audit data; the DR region has its own log bucket
-  #checkov:skip=CKV2_AWS_62:nothing consumes events of the log bucket
-  #checkov:skip=CKV_AWS_18:the access-log bucket does not log itself
-  bucket = "${var.name}-access-logs-${var.account_id}"
+  #checkov:skip=CKV_AWS_145:S3 server access logs and ALB access logs are delivered only to buckets encrypted with SSE-S3
+  #checkov:skip=CKV_AWS_144:access logs are regional audit data; the DR region has its own logs bucket
+  #checkov:skip=CKV2_AWS_62:nothing consumes events of the logs bucket
+  #checkov:skip=CKV_AWS_18:the logs bucket does not log itself
+  bucket = "${var.name}-logs-${var.account_id}"
 }
 
 resource "aws_s3_bucket_ownership_controls" "logs" {
@@ -87,6 +91,30 @@ data "aws_iam_policy_document" "logs" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [var.account_id]
+    }
+  }
+
+  # The Airflow load balancer's access logs: the regional ELB account (regions opened before August 2022)
+  # or the log-delivery service (later regions) writes them.
+  statement {
+    sid       = "AlbAccessLogsDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${var.account_id}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.this.arn]
+    }
+  }
+
+  statement {
+    sid       = "AlbAccessLogsDeliveryService"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${var.account_id}/*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
     }
   }
 

@@ -28,17 +28,32 @@ output "event_queue_url" {
   value       = aws_sqs_queue.upload_events.url
 }
 
+output "event_queue_name" {
+  description = "Name of the queue that receives new-upload events."
+  value       = aws_sqs_queue.upload_events.name
+}
+
+output "event_dlq_name" {
+  description = "Name of the upload events' dead-letter queue."
+  value       = aws_sqs_queue.upload_events_dlq.name
+}
+
 output "event_dlq_arn" {
   description = "ARN of the dead-letter queue for upload events that failed maxReceiveCount times."
   value       = aws_sqs_queue.upload_events_dlq.arn
 }
 
-output "access_log_bucket" {
-  description = "Bucket receiving the S3 server access logs of the docpipe buckets."
+output "logs_bucket_name" {
+  description = "The logs bucket: S3 server access logs (s3/) and the Airflow load balancer's access logs (alb/)."
   value       = aws_s3_bucket.logs.id
 }
 
-output "dr_access_log_bucket" {
-  description = "Bucket receiving the S3 server access logs of the DR replicas."
+output "logs_bucket_arn" {
+  description = "ARN of the logs bucket."
+  value       = aws_s3_bucket.logs.arn
+}
+
+output "dr_logs_bucket_name" {
+  description = "The logs bucket in the DR region (access logs of the DR buckets and the DR load balancer)."
   value       = aws_s3_bucket.dr_logs.id
 }

@@ -202,15 +202,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "dr_staging" {
   depends_on = [aws_s3_bucket_versioning.dr]
 }
 
-# ---------------------------------------------------------------- DR access logs
+# ---------------------------------------------------------------- DR logs (S3 access logs of the DR buckets, the DR load balancer)
+data "aws_elb_service_account" "dr" {
+  provider = aws.dr
+}
+
 resource "aws_s3_bucket" "dr_logs" {
-  #checkov:skip=CKV_AWS_145:S3 server access logging delivers only to buckets encrypted with SSE-S3
+  #checkov:skip=CKV_AWS_145:S3 server access logs and ALB access logs are delivered only to buckets encrypted with SSE-S3
   #checkov:skip=CKV_AWS_144:access logs are regional audit data
-  #checkov:skip=CKV2_AWS_62:nothing consumes events of the log bucket
-  #checkov:skip=CKV_AWS_18:the access-log bucket does not log itself
+  #checkov:skip=CKV2_AWS_62:nothing consumes events of the logs bucket
+  #checkov:skip=CKV_AWS_18:the logs bucket does not log itself
   provider = aws.dr
 
-  bucket = "${var.name}-access-logs-${var.account_id}-dr"
+  bucket = "${var.name}-logs-${var.account_id}-dr"
 }
 
 resource "aws_s3_bucket_ownership_controls" "dr_logs" {
@@ -295,6 +299,28 @@ data "aws_iam_policy_document" "dr_logs" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [var.account_id]
+    }
+  }
+
+  statement {
+    sid       = "AlbAccessLogsDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.dr_logs.arn}/alb/AWSLogs/${var.account_id}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.dr.arn]
+    }
+  }
+
+  statement {
+    sid       = "AlbAccessLogsDeliveryService"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.dr_logs.arn}/alb/AWSLogs/${var.account_id}/*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
     }
   }
 

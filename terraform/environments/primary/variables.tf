@@ -70,12 +70,24 @@ variable "private_subnet_ids" {
 }
 
 variable "db_client_security_group_ids" {
-  description = "Security groups allowed to reach PostgreSQL on 5432 (the Airflow workers, scheduler and API server)."
+  description = "Security groups, besides the Airflow tasks' (always allowed), that may reach docpipe's PostgreSQL on 5432 (the application, a bastion)."
   type        = list(string)
+  default     = []
 
   validation {
-    condition     = length(var.db_client_security_group_ids) > 0 && alltrue([for s in var.db_client_security_group_ids : can(regex("^sg-[0-9a-f]+$", s))])
-    error_message = "db_client_security_group_ids needs at least one security group id (sg-...)."
+    condition     = alltrue([for s in var.db_client_security_group_ids : can(regex("^sg-[0-9a-f]+$", s))])
+    error_message = "db_client_security_group_ids must be security group ids (sg-...)."
+  }
+}
+
+variable "dax_client_security_group_ids" {
+  description = "Security groups of the applications that read the documents through DAX (TLS port 9111)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.dax_client_security_group_ids : can(regex("^sg-[0-9a-f]+$", s))])
+    error_message = "dax_client_security_group_ids must be security group ids (sg-...)."
   }
 }
 
@@ -164,6 +176,18 @@ variable "dynamodb_table_name" {
     condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.dynamodb_table_name))
     error_message = "dynamodb_table_name must be 3-255 characters of letters, digits, '_', '-' or '.'."
   }
+}
+
+variable "dax_node_type" {
+  description = "DAX node type of the read cache in front of the documents table."
+  type        = string
+  default     = "dax.r5.large"
+}
+
+variable "dax_node_count" {
+  description = "DAX nodes (three: one per availability zone)."
+  type        = number
+  default     = 3
 }
 
 # ---------------------------------------------------------------- RDS PostgreSQL
@@ -272,17 +296,86 @@ variable "db_app_password_rotation_lambda_arn" {
   }
 }
 
-# ---------------------------------------------------------------- Airflow workers
+# ---------------------------------------------------------------- Airflow runtime (ECS)
 
-variable "worker_trusted_services" {
-  description = "AWS service principals that may assume the Airflow worker role (ecs-tasks.amazonaws.com for ECS, pods.eks.amazonaws.com for EKS Pod Identity)."
-  type        = list(string)
-  default     = ["ecs-tasks.amazonaws.com"]
+variable "ecr_repository_name" {
+  description = "ECR repository of the docpipe Airflow image (created here, replicated to the DR region)."
+  type        = string
+  default     = "docpipe-airflow"
+}
+
+variable "airflow_image_tag" {
+  description = "Tag of the image to run (CI pushes one per commit, e.g. the git SHA); tags are immutable."
+  type        = string
 
   validation {
-    condition     = length(var.worker_trusted_services) > 0 && alltrue([for s in var.worker_trusted_services : endswith(s, ".amazonaws.com")])
-    error_message = "worker_trusted_services must list AWS service principals ending in .amazonaws.com."
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.airflow_image_tag)) && var.airflow_image_tag != "latest"
+    error_message = "airflow_image_tag must be a Docker tag other than latest."
   }
+}
+
+variable "airflow_extra_environment" {
+  description = "More environment variables for every Airflow component, e.g. DOCPIPE_EXTRACTION_BACKEND and the Document AI processor settings."
+  type        = map(string)
+  default     = {}
+}
+
+variable "airflow_worker_min_count" {
+  description = "Celery workers always running."
+  type        = number
+  default     = 2
+}
+
+variable "airflow_worker_max_count" {
+  description = "Celery workers the autoscaler may run at most."
+  type        = number
+  default     = 10
+}
+
+variable "airflow_worker_concurrency" {
+  description = "Task slots per Celery worker."
+  type        = number
+  default     = 2
+}
+
+variable "airflow_ui_certificate_arn" {
+  description = "ACM certificate in aws_region for the Airflow UI's internal load balancer."
+  type        = string
+}
+
+variable "airflow_ui_base_url" {
+  description = "URL of the Airflow UI (a DNS name for the load balancer, covered by the certificate)."
+  type        = string
+}
+
+variable "airflow_ui_allowed_cidr_blocks" {
+  description = "Ranges (VPN, office) allowed to reach the Airflow UI."
+  type        = list(string)
+}
+
+variable "gcp_project_id" {
+  description = "Google Cloud project of Document AI and Natural Language (google_cloud_default connection)."
+  type        = string
+  default     = null
+}
+
+# ---------------------------------------------------------------- logs and alarms
+
+variable "log_retention_days" {
+  description = "Days CloudWatch keeps the Airflow component, task, broker and PostgreSQL logs."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch retention of at least a year (365, 400, 545, 731, ...)."
+  }
+}
+
+variable "alarm_emails" {
+  description = "E-mail addresses that receive the CloudWatch alarms (each confirms the subscription)."
+  type        = list(string)
+  default     = []
 }
 
 # ---------------------------------------------------------------- Snowflake

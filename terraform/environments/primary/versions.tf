@@ -19,7 +19,7 @@ terraform {
 
   # Remote state in S3 (versioned, KMS-encrypted bucket), one key per environment, locked by an S3 lock
   # file. The values are not written here so one configuration serves every environment: put them in a
-  # file such as environments/prod.s3.tfbackend and run `terraform init -backend-config=environments/prod.s3.tfbackend`.
+  # file such as prod.s3.tfbackend (beside this file) and run `terraform init -backend-config=prod.s3.tfbackend`.
   backend "s3" {
     # bucket       = "docpipe-terraform-state-<account-id>"
     # key          = "docpipe/prod/terraform.tfstate"

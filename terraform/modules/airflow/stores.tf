@@ -1,0 +1,145 @@
+# Airflow's own state: the metadata database (RDS PostgreSQL through ../database: Multi-AZ, encrypted, TLS
+# only), the Celery broker (ElastiCache Redis: Multi-AZ with automatic failover, encrypted at rest with the
+# customer managed key and in transit, AUTH token), and the settings that carry their credentials, kept in
+# one Secrets Manager secret that ECS injects into the containers. The metadata DB is not replicated to
+# the DR region: DAG-run history is rebuilt there (docpipe.pipeline_runs holds the record of every interval).
+
+resource "random_password" "metadata_db" {
+  length  = 40
+  special = false
+}
+
+resource "random_password" "broker_auth" {
+  length  = 64
+  special = false
+}
+
+resource "random_password" "jwt_secret" {
+  length  = 64
+  special = false
+}
+
+resource "random_password" "api_secret_key" {
+  length  = 64
+  special = false
+}
+
+resource "random_password" "ui_admin" {
+  length  = 32
+  special = false
+}
+
+# A Fernet key is 32 bytes, URL-safe base64 with its padding: 43 characters and "=".
+resource "random_id" "fernet_key" {
+  byte_length = 32
+}
+
+module "metadata_db" {
+  source = "../database"
+
+  # The metadata DB lives in this environment's region only.
+  providers = {
+    aws    = aws
+    aws.dr = aws
+  }
+
+  identifier                    = "${var.name}-airflow"
+  engine_version                = var.metadata_db_engine_version
+  instance_class                = var.metadata_db_instance_class
+  allocated_storage             = 20
+  max_allocated_storage         = 100
+  db_name                       = "airflow"
+  master_username               = "airflow"
+  manage_master_user_password   = false
+  master_password               = random_password.metadata_db.result
+  vpc_id                        = var.vpc_id
+  subnet_ids                    = var.subnet_ids
+  client_security_group_ids     = [aws_security_group.tasks.id]
+  kms_key_arn                   = var.kms_key_arn
+  backup_retention_days         = 7
+  deletion_protection           = var.deletion_protection
+  dr_mode                       = "none"
+  dr_kms_key_arn                = var.kms_key_arn
+  log_retention_days            = var.log_retention_days
+  performance_insights_retained = 7
+}
+
+resource "aws_elasticache_subnet_group" "broker" {
+  name        = "${var.name}-celery-broker"
+  description = "Private subnets of the ${var.name} Celery broker"
+  subnet_ids  = var.subnet_ids
+}
+
+resource "aws_cloudwatch_log_group" "broker" {
+  name              = "/${var.log_prefix}/celery-broker"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+locals {
+  broker_id    = "${var.name}-celery"
+  broker_nodes = 2
+}
+
+resource "aws_elasticache_replication_group" "broker" {
+  replication_group_id = local.broker_id
+  description          = "Celery broker of the ${var.name} Airflow"
+  engine               = "redis"
+  engine_version       = "7.1"
+  node_type            = var.broker_node_type
+  port                 = local.broker_port
+  parameter_group_name = "default.redis7"
+
+  num_cache_clusters         = local.broker_nodes
+  automatic_failover_enabled = true
+  multi_az_enabled           = true
+  subnet_group_name          = aws_elasticache_subnet_group.broker.name
+  security_group_ids         = [aws_security_group.broker.id]
+
+  at_rest_encryption_enabled = true
+  kms_key_id                 = var.kms_key_arn
+  transit_encryption_enabled = true
+  auth_token                 = random_password.broker_auth.result
+  auth_token_update_strategy = "ROTATE"
+
+  snapshot_retention_limit   = 1
+  snapshot_window            = "03:00-04:00"
+  maintenance_window         = "sun:04:00-sun:05:00"
+  auto_minor_version_upgrade = true
+
+  log_delivery_configuration {
+    destination      = aws_cloudwatch_log_group.broker.name
+    destination_type = "cloudwatch-logs"
+    log_format       = "json"
+    log_type         = "slow-log"
+  }
+}
+
+locals {
+  metadata_db_url = "airflow:${random_password.metadata_db.result}@${module.metadata_db.address}:${module.metadata_db.port}/airflow?sslmode=require"
+  broker_host     = aws_elasticache_replication_group.broker.primary_endpoint_address
+  airflow_settings = {
+    sql_alchemy_conn = "postgresql+psycopg2://${local.metadata_db_url}"
+    # The metadata DB doubles as the Celery result backend, as in the official layout.
+    celery_result_backend = "db+postgresql://${local.metadata_db_url}"
+    # rediss: TLS to the broker, certificate checked.
+    celery_broker_url = "rediss://:${random_password.broker_auth.result}@${local.broker_host}:${local.broker_port}/0?ssl_cert_reqs=required"
+    fernet_key        = "${random_id.fernet_key.b64_url}="
+    jwt_secret        = random_password.jwt_secret.result
+    api_secret_key    = random_password.api_secret_key.result
+    ui_passwords      = jsonencode({ (var.ui_admin_username) = random_password.ui_admin.result })
+  }
+}
+
+resource "aws_secretsmanager_secret" "settings" {
+  #checkov:skip=CKV2_AWS_57:generated by Terraform and rotated by replacing the random values (terraform apply -replace=...), which restarts the services with the new values
+  name                    = "${var.name}/airflow/settings"
+  description             = "Airflow ${var.name}: metadata DB URL, Celery broker and result backend, Fernet key, JWT and API secrets, UI password"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret_version" "settings" {
+  secret_id     = aws_secretsmanager_secret.settings.id
+  secret_string = jsonencode(local.airflow_settings)
+}
