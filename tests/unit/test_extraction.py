@@ -111,8 +111,15 @@ def test_multi_page_invoices_are_read_across_pages(born_digital):
         assert total.normalized_value["text"] == doc.truth["fields"]["total_amount"]
 
 
-def test_born_digital_pdfs_never_need_ocr(born_digital, engine):
+def test_born_digital_pdfs_never_need_ocr(born_digital, engine, monkeypatch):
     assert all(r.ocr_pages == 0 and r.document["engine"]["ocrPages"] == [] for _, r in born_digital)
+
+    def no_ocr(*args, **kwargs):
+        raise AssertionError("a page with a text layer was sent to OCR")
+
+    monkeypatch.setattr("docpipe.extraction.local.ocr_rows", no_ocr)
+    for d, _ in born_digital[:40]:
+        engine.extract(d.data, filename=d.filename)
 
 
 def test_text_anchors_index_the_text(born_digital):

@@ -1,4 +1,5 @@
-"""Document extraction behind one interface: the local engine by default, others by name.
+"""Document extraction behind one interface: the local engine by default, Google Document AI as
+"google" (configured by `DOCPIPE_DOCUMENTAI_*`), others by name.
 
     backend = get_backend("local")
     result = backend.extract(data, filename="invoice.pdf")   # ExtractionResult, or raises a DocumentError
@@ -12,6 +13,11 @@ from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from docpipe.models import ExtractionResult
+
+
+class BackendUnavailable(RuntimeError):
+    """The extraction service cannot be reached or keeps refusing (quota, outage) after its retries:
+    an infrastructure failure. The batch should fail and be retried, not quarantine the document."""
 
 
 @runtime_checkable
@@ -30,7 +36,13 @@ def _local() -> ExtractionBackend:
     return LocalExtractionBackend()
 
 
-_BACKENDS: dict[str, Callable[[], ExtractionBackend]] = {"local": _local}
+def _google() -> ExtractionBackend:
+    from .google import GoogleDocumentAIBackend
+
+    return GoogleDocumentAIBackend()
+
+
+_BACKENDS: dict[str, Callable[[], ExtractionBackend]] = {"local": _local, "google": _google}
 
 
 def register_backend(name: str, factory: Callable[[], ExtractionBackend]) -> None:
@@ -47,4 +59,4 @@ def get_backend(name: str = "local") -> ExtractionBackend:
     return factory()
 
 
-__all__ = ["ExtractionBackend", "get_backend", "register_backend"]
+__all__ = ["BackendUnavailable", "ExtractionBackend", "get_backend", "register_backend"]

@@ -25,7 +25,7 @@ DOCUMENT_TYPES = ("invoice", "receipt", "form", "other")
 SCHEMAS: dict[str, tuple[str, ...]] = {
     "invoice": ("invoice_id", "invoice_date", "due_date", "supplier_name", "customer_name", "net_amount", "tax_amount",
                 "total_amount", "currency"),
-    "receipt": ("supplier_name", "supplier_address", "receipt_date", "total_amount", "currency"),
+    "receipt": ("supplier_name", "supplier_address", "receipt_date", "total_amount", "currency", "tax_amount"),
     "form": ("form_field",),
     "other": (),
 }  # fmt: skip
@@ -182,10 +182,10 @@ def _read_value(kind: str, text: str) -> tuple[str, dict[str, Any], float] | Non
             return None
         return m.text, {"money": m}, 1.0 if m.has_cents else 0.85
     if kind == "id":
-        m = ID_TOKEN.match(t)
-        if not m:
+        idm = ID_TOKEN.match(t)
+        if not idm:
             return None
-        token = m.group(1).rstrip(".-/")
+        token = idm.group(1).rstrip(".-/")
         if len(token) < 3 or find_dates(token) or parse_money(token):
             return None
         return token, {"text": token}, 1.0
@@ -333,9 +333,9 @@ def address_below(layout: Layout, name: Segment) -> list[Segment]:
 
 _TYPE_KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
     "invoice": ((r"\binvoice\b", 3.0), (r"\bbill(?:ed)?\s+to\b|\binvoice\s+to\b", 1.0), (r"\bdue\s+date\b|\bpayment\s+due\b", 0.8),
-                (r"\bunit\s+price\b|\bqty\b", 0.6), (r"\bsub-?total\b|\bnet\s+amount\b", 0.4), (r"\bvat\b|\bsales\s+tax\b", 0.4),
+                (r"\bunit\s+price\b|\bqty\b", 0.3), (r"\bsub-?total\b|\bnet\s+amount\b", 0.4), (r"\bvat\b|\bsales\s+tax\b", 0.4),
                 (r"\bpo\s+number\b|\bpayment\s+terms\b", 0.5)),
-    "receipt": ((r"\breceipt\b", 2.5), (r"\bcash\b", 0.6), (r"\bchange\b", 0.6), (r"\bthank\s+you\b", 0.5),
+    "receipt": ((r"\breceipt\b", 2.5), (r"\bcash\b", 0.6), (r"\bchange\b", 0.6), (r"\bthank\s*you\b|\bcome\s*again\b", 0.8),
                 (r"\bvisa\b|\bmastercard\b|\bdebit\s+card\b|\bcard\b", 0.6), (r"\btill\b|\bcashier\b|\bop\b", 0.4),
                 (r"\btotal\b", 0.3), (r"\btel\b", 0.2)),
     "form": ((r"\bform\b", 2.5), (r"\bapplication\b|\bapplicant\b|\bregistration\b|\brequest\b", 1.0),
@@ -348,16 +348,40 @@ def classify(pages: list[PageText], text: str, form_pairs: int) -> tuple[str, fl
     low = text.lower()
     head = low[:400]
     scores = {"invoice": 0.0, "receipt": 0.0, "form": 0.0, "other": 1.5}
+    # an invoice asks someone in particular to pay later; "INVOICE" heading a till slip without any of
+    # that is the legal name of a receipt ("tax invoice"), not a request for payment
+    billed = bool(re.search(r"\bbill(?:ed)?\s*to\b|\binvoice\s*to\b|\bdue\b|\bpayment\s*terms\b|\bpo\s*number\b", low))
     for kind, rules in _TYPE_KEYWORDS.items():
         for pattern, weight in rules:
             if re.search(pattern, low):
                 scores[kind] += weight
-                if weight >= 2.5 and re.search(pattern, head):
+                if weight >= 2.5 and re.search(pattern, head) and (kind != "invoice" or billed):
                     scores[kind] += 1.0  # the word is the document's title
+    # A receipt records a payment made (tendered and change, or a card), where an invoice asks for one
+    # later; "tax invoice" is the legal heading of till receipts in many countries, so the payment decides.
+    if re.search(r"\b(?:cash|tender(?:ed)?|paid)\b", low) and re.search(r"\b(?:change|baki)\b", low):
+        scores["receipt"] += 3.0
+    elif re.search(r"\b(?:visa|mastercard|master\s*card|amex|debit\s*card|credit\s*card)\b", low):
+        scores["receipt"] += 1.0
+    if re.search(r"simplified\s*tax\s*invoice|\bcash\s*(?:bill|sale)\b|\bguest\s*check\b", low):
+        scores["receipt"] += 2.5
+    if re.search(r"(?:\brm|[$€£]|\b(?:total|cash)\b)\s*:?\s*\d+[.,]\d{2}\b", low) and find_dates(low):
+        scores["receipt"] += 0.5  # dated amounts: a transaction of some kind, most often a sale
+    if re.search(r"\bround(?:ing)?\s*(?:adj|adjustment)\b", low):
+        scores["receipt"] += 0.6  # cash totals rounded to the smallest coin
+    if re.search(r"\b(?:cashier|waiter|server|table\s*(?:no)?\s*[:#]?\s*\w*\d|pax)", low):
+        scores["receipt"] += 0.8  # a till or a restaurant
     if pages:
         p = pages[0]
+        segs = p.segments
         if p.height > 0 and p.width / p.height < 0.5:
             scores["receipt"] += 2.0  # till rolls are long and narrow
+        elif len(segs) >= 8:
+            # a photographed or scanned till roll: the page is wide, the printed column is not
+            w = (max(s.x1 for s in segs) - min(s.x0 for s in segs)) * p.width
+            h = (max(s.y1 for s in segs) - min(s.y0 for s in segs)) * p.height
+            if h > 0 and w / h < 0.55:
+                scores["receipt"] += 1.5
     scores["form"] += min(3.0, form_pairs / 3.0)
     best = max(scores, key=lambda k: scores[k])
     z = sum(math.exp(v) for v in scores.values())
@@ -382,6 +406,8 @@ def _spans(c: Candidate) -> Spans:
     """Where the mention sits in the document text (several spans for a value spread over lines)."""
     if c.extra.get("derived"):
         return []
+    if "spans" in c.extra:
+        return list(c.extra["spans"])
     segs: list[Segment] = c.extra.get("segs") or [c.seg]
     if len(segs) > 1:
         return [(s.start, s.end) for s in segs]
@@ -429,19 +455,19 @@ def extract_fields(doc_type: str, layout: Layout) -> list[tuple[Entity, Spans]]:
         return ents
     if not schema:
         return []
-    wanted = set(schema) - {"supplier_address"}
     if doc_type == "receipt":
-        wanted.discard("due_date")
+        return _receipt_entities(layout, schema)
+    wanted = set(schema) - {"supplier_address"}
     by_type: dict[str, list[Candidate]] = {}
-    for c in labelled_candidates(layout, wanted):
-        by_type.setdefault(c.type, []).append(c)
+    for cand in labelled_candidates(layout, wanted):
+        by_type.setdefault(cand.type, []).append(cand)
     chosen: dict[str, Candidate] = {}
     for t in ("invoice_id", "invoice_date", "due_date", "receipt_date", "customer_name", "supplier_name", "currency"):
-        if t in wanted and (c := _pick(by_type.get(t, []))) is not None:
-            chosen[t] = c
+        if t in wanted and (picked := _pick(by_type.get(t, []))) is not None:
+            chosen[t] = picked
     for t in ("total_amount", "net_amount", "tax_amount"):
-        if t in wanted and (c := _pick(by_type.get(t, []), prefer_last=True)) is not None:
-            chosen[t] = c
+        if t in wanted and (picked := _pick(by_type.get(t, []), prefer_last=True)) is not None:
+            chosen[t] = picked
 
     if doc_type == "invoice" and "invoice_date" not in chosen:
         _fallback_first_date(layout, chosen, "invoice_date", 0.45)
@@ -478,6 +504,28 @@ def extract_fields(doc_type: str, layout: Layout) -> list[tuple[Entity, Spans]]:
             money: Money = chosen[t].normalized["money"]
             cur = chosen["currency"].normalized["text"] if "currency" in chosen else None
             chosen[t].normalized = money.normalized(cur)
+    return [_entity(chosen[t]) for t in schema if t in chosen]
+
+
+def _receipt_entities(layout: Layout, schema: tuple[str, ...]) -> list[tuple[Entity, Spans]]:
+    """A receipt's fields from its line structure (see `receipt`), its tax and currency from labels."""
+    from .receipt import receipt_fields
+
+    chosen = receipt_fields(layout)
+    by_type: dict[str, list[Candidate]] = {}
+    for cand in labelled_candidates(layout, {"tax_amount", "currency"}):
+        by_type.setdefault(cand.type, []).append(cand)
+    if (cur := _pick(by_type.get("currency", []))) is not None:
+        chosen["currency"] = cur
+    if (tax := _pick(by_type.get("tax_amount", []), prefer_last=True)) is not None:
+        total = chosen.get("total_amount")
+        if total is None or tax.normalized["money"].amount < total.normalized["money"].amount:
+            chosen["tax_amount"] = tax
+    _currency(layout, chosen)
+    for t in ("total_amount", "tax_amount"):
+        if t in chosen:
+            cur = chosen["currency"].normalized["text"] if "currency" in chosen else None
+            chosen[t].normalized = chosen[t].normalized["money"].normalized(cur)
     return [_entity(chosen[t]) for t in schema if t in chosen]
 
 
@@ -549,7 +597,7 @@ def _currency(layout: Layout, chosen: dict[str, Candidate]) -> None:
                 mention, seg = from_label[0][0], total.extra.get("label_seg", total.seg)
             chosen["currency"] = Candidate("currency", mention, {"text": code}, total.score * 0.98, seg, _order(seg))
             return
-    seen = Counter()
+    seen: Counter[str] = Counter()
     where: dict[str, Segment] = {}
     for seg in layout.segments:
         for code in find_currencies(seg.text):

@@ -1,5 +1,5 @@
-"""The local Document AI stand-in: PDF text layer first, Tesseract OCR only for pages without one,
-rule-based classification and schema fields, Document-AI-shaped JSON out.
+"""The local Document AI stand-in: PDF text layer first, OCR (rapidocr by default, Tesseract on request)
+only for pages without one, rule-based classification and schema fields, Document-AI-shaped JSON out.
 
 Bad input never leaks a library exception: every failure to read a document is raised as the
 `DocumentError` subclass that names its quarantine reason, with a message in plain words.
@@ -24,12 +24,13 @@ from docpipe.models import (
 )
 
 from .fields import Layout, classify, extract_fields, form_pairs
-from .layout import PDFIUM_LOCK, PageText, Segment, ocr_image, read_text_layer
+from .layout import PDFIUM_LOCK, PageText, Segment, read_text_layer
+from .ocr import RAPIDOCR_MAX_SIDE, default_engine, ocr_rows
 from .sniff import SUPPORTED, describe, sniff
 
 # Bump whenever the engine's output for the same bytes would change: stored results are re-extracted
 # when their engine_version differs from this one.
-ENGINE_VERSION = "local-1.0"
+ENGINE_VERSION = "local-2.0"
 
 MIME_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff"}
 _PIL_FORMATS = {"png": {"PNG"}, "jpeg": {"JPEG", "MPO"}, "tiff": {"TIFF"}}
@@ -40,10 +41,12 @@ def _mb(n: float) -> str:
 
 
 class LocalExtractionBackend:
-    """Extraction on this machine: pypdfium2 for text layers and rendering, Tesseract for scans."""
+    """Extraction on this machine: pypdfium2 for text layers and rendering, rapidocr (or Tesseract) for scans.
+
+    `ocr_engine` is "rapidocr" or "tesseract" (default: `DOCPIPE_OCR_ENGINE`, else rapidocr); the engine
+    version names it, so switching engines re-extracts stored documents."""
 
     name = "local"
-    version = ENGINE_VERSION
 
     def __init__(
         self,
@@ -55,6 +58,7 @@ class LocalExtractionBackend:
         psm: int = 4,
         min_text_chars: int = 10,
         ocr_timeout: float = 120.0,
+        ocr_engine: str | None = None,
     ):
         self.max_bytes = max_bytes
         self.max_pages = max_pages
@@ -63,6 +67,8 @@ class LocalExtractionBackend:
         self.psm = psm
         self.min_text_chars = min_text_chars
         self.ocr_timeout = ocr_timeout
+        self.ocr_engine = ocr_engine or default_engine()
+        self.version = ENGINE_VERSION if self.ocr_engine == "rapidocr" else f"{ENGINE_VERSION}+{self.ocr_engine}"
 
     # ------------------------------------------------------------------------------------------ public
 
@@ -79,9 +85,17 @@ class LocalExtractionBackend:
 
     # ------------------------------------------------------------------------------------------ reading
 
+    def _ocr_scale(self, w: float, h: float) -> float:
+        """Render scale for a page of w x h points: the OCR resolution, within the pixel limit, and no larger
+        than rapidocr reads (it shrinks bigger images before detection)."""
+        scale = min(self.ocr_dpi / 72, math.sqrt(self.max_pixels / (w * h)))
+        if self.ocr_engine == "rapidocr":
+            scale = min(scale, RAPIDOCR_MAX_SIDE / max(w, h))
+        return scale
+
     def _ocr(self, img: Any, index: int, dpi: float, filename: str) -> list[list[Segment]]:
         try:
-            return ocr_image(img, index, dpi=dpi, psm=self.psm, timeout=self.ocr_timeout)
+            return ocr_rows(img, index, dpi=dpi, engine=self.ocr_engine, psm=self.psm, timeout=self.ocr_timeout)
         except RuntimeError as e:
             if "timeout" in str(e).lower():
                 raise DocumentError(
@@ -130,7 +144,7 @@ class LocalExtractionBackend:
                                 raise CorruptDocument(f"page {i + 1} of {filename} has no size")
                             rows, nonspace = read_text_layer(page, i)
                             if nonspace < self.min_text_chars:
-                                scale = min(self.ocr_dpi / 72, math.sqrt(self.max_pixels / (w * h)))
+                                scale = self._ocr_scale(w, h)
                                 img = page.render(scale=scale, grayscale=True).to_pil().convert("L")
                         finally:
                             page.close()
@@ -182,7 +196,8 @@ class LocalExtractionBackend:
                     # transparent pixels are paper: flatten onto white, or they turn black and hide the text
                     rgba = frame.convert("RGBA")
                     frame = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-                gray = frame.convert("L")
+                # rapidocr reads colour (a red total on a grey slip); Tesseract wants grey
+                gray = frame.convert("RGB" if self.ocr_engine == "rapidocr" else "L")
             except DocumentError:
                 raise
             except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
@@ -196,11 +211,14 @@ class LocalExtractionBackend:
                 dpi = 0.0
             dpi = dpi if 70 <= dpi <= 1200 else 300.0
             width, height = gray.size
+            f = 1.0
             if dpi > self.ocr_dpi * 1.1:
-                # Tesseract's time grows with pixels; beyond the engine's OCR resolution they add little
-                f = self.ocr_dpi / dpi
+                f = self.ocr_dpi / dpi  # OCR time grows with pixels; beyond the OCR resolution they add little
+            if self.ocr_engine == "rapidocr":
+                f = min(f, RAPIDOCR_MAX_SIDE / max(width, height))  # rapidocr shrinks larger images itself
+            if f < 1.0:
                 gray = gray.resize((max(1, round(width * f)), max(1, round(height * f))), Image.Resampling.LANCZOS)
-                dpi = float(self.ocr_dpi)
+                dpi *= f
             rows = self._ocr(gray, i, dpi, filename)
             pages.append(PageText(i + 1, float(width), float(height), "pixels", rows, True))
         return pages

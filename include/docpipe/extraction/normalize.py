@@ -15,16 +15,18 @@ MONTHS = {
 }  # fmt: skip
 _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 
+# A four-digit year ends at a non-digit, or where OCR glued the time on without its space ("201823:03").
+_Y4_END = r"(?:(?!\d)|(?=\d{1,2}:\d\d))"
 _DATE_RES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d])"), "ymd"),
-    (re.compile(r"(?<![\d.])(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?![\d])"), "num"),
+    (re.compile(r"(?<![\d.])(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}" + _Y4_END + r"|\d{2}(?!\d))"), "num"),
     (
         re.compile(
-            r"(?<![\w])(\d{1,2})(?:st|nd|rd|th)?[\s\-./]*(?:of\s+)?" + _MON + r"\.?[\s\-./,:]*(\d{4})(?!\d)", re.I
+            r"(?<![\w])(\d{1,2})(?:st|nd|rd|th)?[\s\-./]*(?:of\s+)?" + _MON + r"\.?[\s\-./,:]*(\d{4})" + _Y4_END, re.I
         ),
         "dmy",
     ),
-    (re.compile(r"(?<![\w])" + _MON + r"\.?[\s\-]*(\d{1,2})(?:st|nd|rd|th)?[,.:]?\s*(\d{4})(?!\d)", re.I), "mdy"),
+    (re.compile(r"(?<![\w])" + _MON + r"\.?[\s\-]*(\d{1,2})(?:st|nd|rd|th)?[,.:]?\s*(\d{4})" + _Y4_END, re.I), "mdy"),
 )
 
 
@@ -83,11 +85,13 @@ def date_value(d: date) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- money
 
-CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "RM": "MYR", "S$": "SGD"}
 CURRENCY_CODES = frozenset(
-    ["USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "CNY"]
-)
-_CUR = r"(?:[$€£¥]|\b(?:" + "|".join(sorted(CURRENCY_CODES)) + r")\b)"
+    ["USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR", "CNY", "MYR",
+     "SGD", "HKD", "IDR", "THB", "PHP"]
+)  # fmt: skip
+# "RM" (ringgit) is written against the amount ("RM33.90"), so it needs no word boundary after it
+_CUR = r"(?:S\$|[$€£¥]|\bRM(?![A-Za-z])|\b(?:" + "|".join(sorted(CURRENCY_CODES)) + r")\b)"
 # thousands grouped by , . ' or (only with decimals, as in "1 234,50") a space
 _NUM = r"-?(?:\d{1,3}(?:[,.']\d{3})+(?:[.,]\d{1,2})?|\d{1,3}(?: \d{3})+[.,]\d{2}|\d+(?:[.,]\d{1,2})?)"
 MONEY_RE = re.compile(rf"(?P<pre>{_CUR})?\s?(?P<num>{_NUM})(?!\d)(?:\s?(?P<post>{_CUR}))?")
