@@ -112,11 +112,11 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from docpipe.connections import postgres_dsn
+    from docpipe.connections import admin_dsn
     from docpipe.storage import migrations
 
     _stack(start=False)
-    applied = migrations.upgrade(postgres_dsn())
+    applied = migrations.upgrade(admin_dsn())
     console.print(f"applied: {', '.join(applied)}" if applied else "the schema is up to date")
     return 0
 

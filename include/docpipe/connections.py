@@ -3,6 +3,7 @@ local stack (connections with a local endpoint) and against AWS, RDS and Snowfla
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import psycopg
@@ -40,6 +41,12 @@ def postgres_dsn(settings: Settings | None = None) -> str:
     settings = settings or Settings.from_env()
     uri = PostgresHook(postgres_conn_id=settings.postgres_conn_id).get_uri()
     return uri.replace("postgresql+psycopg://", "postgresql://").replace("postgres://", "postgresql://", 1)
+
+
+def admin_dsn(settings: Settings | None = None) -> str:
+    """The connection that applies migrations and creates roles: DOCPIPE_PG_ADMIN_DSN (the local
+    stack sets it; in production the RDS master user's secret), else the pipeline's own."""
+    return os.environ.get("DOCPIPE_PG_ADMIN_DSN") or postgres_dsn(settings)
 
 
 def postgres_connection(settings: Settings | None = None, *, autocommit: bool = True) -> psycopg.Connection:

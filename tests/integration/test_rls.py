@@ -231,3 +231,16 @@ def test_login_roles_are_idempotent_and_refuse_bypass(db):
     finally:
         with psycopg.connect(db.admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(user)))
+
+
+def test_the_pipeline_connection_is_the_writer_role_not_a_superuser(stack) -> None:
+    """The local stack's Airflow connection logs in as a member of docpipe_writer, so row-level
+    security applies to every DAG task; only migrations use the administrator's connection."""
+    from docpipe.connections import postgres_connection
+
+    with postgres_connection() as conn:
+        user, superuser, bypass = conn.execute(
+            "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+        member = conn.execute("SELECT pg_has_role(current_user, 'docpipe_writer', 'MEMBER')").fetchone()[0]
+    assert (user, superuser, bypass, member) == (roles.PIPELINE_USER, False, False, True)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from docpipe.config import PROJECT_ROOT, Settings
 from docpipe.localstack.postgres import PgServer, ensure_database, ensure_server
+from docpipe.storage.roles import PIPELINE_USER
 
 APP_DB = "docpipe"
 AIRFLOW_DB = "docpipe_airflow"
@@ -68,7 +69,10 @@ def stack_env(pg: PgServer, *, workdir: Path | None = None, moto: int | None = N
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg.dsn(airflow_db).replace("postgresql://", "postgresql+psycopg2://"),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(workdir / "airflow" / "logs"),
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(aws_conn),
-        "AIRFLOW_CONN_DOCPIPE_POSTGRES": pg.dsn(app_db),
+        # The pipeline logs in as a member of docpipe_writer (row-level security applies to it);
+        # only migrations and role set-up use the administrator's connection.
+        "AIRFLOW_CONN_DOCPIPE_POSTGRES": f"postgresql://{PIPELINE_USER}@{pg.host}:{pg.port}/{app_db}",
+        "DOCPIPE_PG_ADMIN_DSN": pg.dsn(app_db),
         "AIRFLOW_CONN_SNOWFLAKE_DEFAULT": json.dumps(snowflake_conn),
         "AWS_ACCESS_KEY_ID": "docpipe-local",
         "AWS_SECRET_ACCESS_KEY": "docpipe-local",
@@ -153,8 +157,8 @@ def bootstrap_resources(settings: Settings | None = None) -> None:
     """Create buckets, the DynamoDB table, the Postgres schema and the Snowflake objects (idempotent).
 
     Expects the process environment to point at the stack (see `stack_env`)."""
-    from docpipe.connections import aws_client, postgres_dsn
-    from docpipe.storage import dynamodb, migrations
+    from docpipe.connections import admin_dsn, aws_client
+    from docpipe.storage import dynamodb, migrations, roles
     from docpipe.warehouse import apply_ddl
     from docpipe.warehouse.connection import snowflake_connection
 
@@ -165,7 +169,10 @@ def bootstrap_resources(settings: Settings | None = None) -> None:
         if bucket not in existing:
             s3.create_bucket(Bucket=bucket)
     dynamodb.ensure_table(aws_client("dynamodb", settings), settings.dynamodb_table)
-    migrations.upgrade(postgres_dsn(settings))
+    admin = admin_dsn(settings)
+    migrations.upgrade(admin)
+    roles.ensure_login(admin, roles.PIPELINE_USER, roles.WRITER_ROLE)
+    roles.ensure_login(admin, roles.REPORTING_USER, roles.REPORTING_ROLE)
     Path(os.environ.get("DOCPIPE_FAKESNOW_PATH", home() / "snowflake")).mkdir(parents=True, exist_ok=True)
     with snowflake_connection(settings.snowflake_conn_id) as conn:
         apply_ddl(conn, staging_bucket=settings.staging_bucket)
