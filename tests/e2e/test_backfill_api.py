@@ -73,8 +73,9 @@ def test_rest_backfill_runs_exactly_the_range_and_a_rerun_converges(airflow_serv
                                      datetime(2026, 4, 3, 23, tzinfo=UTC), dry_run=True)  # fmt: skip
         assert [b["logical_date"] for b in nights["backfills"]] == [f"2026-04-0{d}T02:00:00Z" for d in (1, 2, 3)]
 
-        api.create_backfill("document_ingest", HOURS[0], HOURS[-1], reprocess_behavior="none", max_active_runs=2)
-        runs = api.wait_for_runs("document_ingest", HOURS, timeout=900)
+        bf = api.create_backfill("document_ingest", HOURS[0], HOURS[-1], reprocess_behavior="none", max_active_runs=2)
+        api.wait_for_backfill(bf["id"], timeout=900)
+        runs = api.wait_for_runs("document_ingest", HOURS, timeout=60)
         assert {r["state"] for r in runs.values()} == {"success"}, runs
         first = _state(airflow_db)
         assert {d[1] for d in first["documents"]} == {u.key for u in uploaded}  # not the hour before
@@ -89,8 +90,10 @@ def test_rest_backfill_runs_exactly_the_range_and_a_rerun_converges(airflow_serv
 
         late_doc = next(iter(gen(1, tenants=["acme"], seed=99, scanned_share=0.0, bad=0)))
         s3.put_object(Bucket=settings.uploads_bucket, Key=late, Body=late_doc.data, ContentType=late_doc.content_type)
-        api.create_backfill("document_ingest", HOURS[0], HOURS[-1], reprocess_behavior="completed", max_active_runs=2)
-        rerun = api.wait_for_runs("document_ingest", HOURS, timeout=900)
+        bf = api.create_backfill("document_ingest", HOURS[0], HOURS[-1], reprocess_behavior="completed",
+                                 max_active_runs=2)  # fmt: skip
+        api.wait_for_backfill(bf["id"], timeout=900)
+        rerun = api.wait_for_runs("document_ingest", HOURS, timeout=60)
     finally:
         api.close()
     assert {r["state"] for r in rerun.values()} == {"success"}

@@ -35,6 +35,8 @@ def uploads(airflow_server, airflow_db):
     s3.put_object(Bucket=settings.uploads_bucket, Key=outside, Body=b"%PDF-1.4 outside")
     api = airflow_server.api()
     api.set_paused("document_ingest", False)  # backfill runs only start while the DAG is unpaused
+    for bf in api.running_backfills("document_ingest"):  # Airflow allows one running backfill per DAG
+        api.wait_for_backfill(bf["id"], timeout=900)
     api.close()
     return uploaded, outside
 

@@ -82,6 +82,22 @@ class AirflowApi:
     def backfill(self, backfill_id: int) -> dict[str, Any]:
         return self.request("GET", f"/api/v2/backfills/{backfill_id}")
 
+    def running_backfills(self, dag_id: str) -> list[dict[str, Any]]:
+        out = self.request("GET", "/api/v2/backfills", params={"dag_id": dag_id, "limit": 100})
+        return [b for b in out["backfills"] if not b.get("completed_at")]
+
+    def wait_for_backfill(self, backfill_id: int, *, timeout: float = 600, poll: float = 3.0) -> dict[str, Any]:
+        """Wait until the scheduler marks the backfill completed (all its runs finished); Airflow
+        refuses a new backfill of the same DAG until then."""
+        deadline = time.monotonic() + timeout
+        while True:
+            bf = self.backfill(backfill_id)
+            if bf.get("completed_at"):
+                return bf
+            if time.monotonic() > deadline:
+                raise AirflowApiError(f"backfill {backfill_id} did not complete within {timeout:.0f}s")
+            time.sleep(poll)
+
     def dag_runs(self, dag_id: str, **params: Any) -> list[dict[str, Any]]:
         out = self.request("GET", f"/api/v2/dags/{dag_id}/dagRuns", params={"limit": 100, **params})
         return out["dag_runs"]
@@ -158,12 +174,19 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if args.unpause:
             api.set_paused(args.dag, False)
+        running = api.running_backfills(args.dag)
+        if running:
+            raise CliError(
+                f"backfill {running[0]['id']} of {args.dag} is still running and Airflow allows one at a time: "
+                f"wait for it or cancel it in the UI ({api.base_url}/dags/{args.dag}/backfills)"
+            )
         created = api.create_backfill(args.dag, args.from_date, args.to_date, reprocess_behavior=args.rerun,
                                       conf=conf, max_active_runs=args.max_active_runs)  # fmt: skip
         console.print(f"backfill {created['id']} created; follow it in the UI: {api.base_url}/dags/{args.dag}")
         if not args.wait:
             return 0
-        runs = api.wait_for_runs(args.dag, dates, timeout=3600)
+        api.wait_for_backfill(created["id"], timeout=3600)
+        runs = api.wait_for_runs(args.dag, dates, timeout=60)
     except Exception as e:
         if type(e).__name__ in ("AirflowApiError", "ConnectError", "ReadTimeout"):
             raise CliError(f"{e}\nIs Airflow running? `docpipe stack up --airflow`") from None
