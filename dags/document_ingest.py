@@ -65,7 +65,11 @@ from operators.ingest import DiscoverDocumentsOperator, ProcessDocumentBatchOper
             description="changed: new or changed documents; failed: also retry quarantined ones; all: everything.",
         ),
         "batch_size": Param(200, type="integer", minimum=1, maximum=5000, description="Documents per mapped task."),
-        "extraction_backend": Param("local", enum=["local"], description="Extraction engine."),
+        "extraction_backend": Param(
+            "",
+            enum=["", "local", "google"],
+            description="Extraction engine for this run (empty: the deployment's DOCPIPE_EXTRACTION_BACKEND).",
+        ),
     },
 )
 def document_ingest():
