@@ -266,6 +266,19 @@ def summary() -> dict:
         out["reasons"] = dict(
             pg.execute("SELECT reason, count(*) FROM docpipe.processing_errors GROUP BY 1 ORDER BY 1").fetchall()
         )
+        out["decisions"] = dict(
+            pg.execute(
+                "SELECT moderation_decision, count(*) FROM docpipe.documents WHERE status = 'processed' "
+                "GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        )
+        out["fields"] = pg.execute(
+            """SELECT d.document_type, f.field_type, count(DISTINCT f.document_id), avg(f.confidence),
+                      avg((f.confidence >= 0.8)::int)
+               FROM docpipe.document_fields f JOIN docpipe.documents d USING (document_id)
+               WHERE d.status = 'processed' AND f.field_type <> 'form_field'
+               GROUP BY 1, 2 ORDER BY 1, 2"""
+        ).fetchall()
         out["postgres"] = {
             t: pg.execute(f"SELECT count(*) FROM docpipe.{t}").fetchone()[0]
             for t in ("documents", "document_fields", "moderation_results", "pii_findings", "processing_errors", "pipeline_runs")
@@ -309,6 +322,16 @@ def print_summary(out: dict) -> None:
         t.add_row(f"  moderation: {decision}", str(n))
     console.print(t)
 
+    if out.get("fields"):
+        t = Table(title="extracted fields (Postgres docpipe.document_fields)")
+        for c in ("document type", "field", "documents"):
+            t.add_column(c, justify="right" if c == "documents" else "left")
+        t.add_column("mean confidence", justify="right")
+        t.add_column("confidence >= 0.8", justify="right")
+        for doc_type, field_type, n, mean_conf, confident in out["fields"]:
+            t.add_row(doc_type, field_type, str(n), f"{mean_conf:.2f}", f"{confident:.0%}")
+        console.print(t)
+
     t = Table(title="rows in each store")
     t.add_column("store")
     t.add_column("object")
@@ -328,6 +351,64 @@ def print_summary(out: dict) -> None:
         t.add_column(str(c).lower())
     for r in rows:
         t.add_row(*(_cell(v) for v in r))
+    console.print(t)
+
+
+def field_accuracy(truth_file: Path) -> dict[tuple[str, str], list[bool]]:
+    """Extracted fields in Postgres against the seed's ground truth: {(field, born-digital|scanned): [correct?]}.
+
+    Dates and amounts must match exactly; names and addresses up to 10% of edits after folding case,
+    accents and spaces (what OCR of a clean scan still gets wrong)."""
+    from decimal import Decimal, InvalidOperation
+
+    from docpipe.connections import postgres_connection
+    from docpipe.samples.evaluate import same
+    from docpipe.samples.upload import read_truth
+
+    samples = [u for u in read_truth(truth_file) if u.kind != "bad"]
+    with postgres_connection() as pg:
+        rows = pg.execute(
+            """SELECT d.object_key, f.field_type, coalesce(f.value_text, f.mention_text), f.value_number,
+                      f.value_date, f.currency
+               FROM docpipe.documents d JOIN docpipe.document_fields f USING (document_id)
+               WHERE d.object_key = ANY(%s) ORDER BY f.ordinal""",
+            ([u.key for u in samples],),
+        ).fetchall()
+    got: dict[tuple[str, str], tuple] = {}
+    for key, field_type, text, number, date, currency in rows:
+        got.setdefault((key, field_type), (text, number, date, currency))  # first of a type wins
+    out: dict[tuple[str, str], list[bool]] = {}
+    for u in samples:
+        for name, expected in u.truth.get("fields", {}).items():
+            text, number, date, currency = got.get((u.key, name), (None, None, None, None))
+            if name.endswith("_date"):
+                ok = date is not None and date.isoformat() == expected
+            elif name.endswith("_amount"):
+                try:
+                    ok = number is not None and Decimal(str(number)) == Decimal(expected)
+                except InvalidOperation:
+                    ok = False
+            elif name == "currency":
+                ok = (currency or text or "").strip() == expected
+            else:
+                ok = same(expected, text, tolerance=0.1 if name != "invoice_id" else 0.0)
+            out.setdefault((name, "scanned" if u.scanned else "born-digital"), []).append(ok)
+    return out
+
+
+def print_field_accuracy(acc: dict[tuple[str, str], list[bool]]) -> None:
+    if not acc:
+        return
+    t = Table(title="field accuracy against the seed's ground truth")
+    t.add_column("field")
+    for kind in ("born-digital", "scanned"):
+        t.add_column(kind, justify="right")
+    for name in sorted({n for n, _ in acc}):
+        cells = []
+        for kind in ("born-digital", "scanned"):
+            v = acc.get((name, kind))
+            cells.append(f"{sum(v) / len(v):.0%} of {len(v)}" if v else "-")
+        t.add_row(name, *cells)
     console.print(t)
 
 
@@ -359,6 +440,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     run_dag("warehouse_load", night + timedelta(days=1), _night_label(night))
     console.rule("4/4 what landed")
     print_summary(summary())
+    from docpipe.localstack import home
+
+    truth_file = home() / "seed" / f"truth-{hour:%Y%m%dT%H}-{args.seed}.jsonl"
+    if truth_file.exists():
+        print_field_accuracy(field_accuracy(truth_file))
     from docpipe.localstack import airflow_port
 
     console.print(
