@@ -412,6 +412,17 @@ def print_field_accuracy(acc: dict[tuple[str, str], list[bool]]) -> None:
     console.print(t)
 
 
+def print_metrics(counters: dict[str, int]) -> None:
+    if not counters:
+        return
+    t = Table(title="StatsD counters the runs emitted (Prometheus: docpipe_* via deploy/statsd/mapping.yml)")
+    t.add_column("metric")
+    t.add_column("total", justify="right")
+    for name, total in sorted(counters.items()):
+        t.add_row(name, str(total))
+    console.print(t)
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     _stack(start=False)
     print_summary(summary())
@@ -430,6 +441,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     seed(args.docs, [hour], tenants=["acme", "globex", "initech"], scanned_share=args.scanned_share, bad=args.bad,
          seed_value=args.seed)  # fmt: skip
     console.rule("2/4 document_ingest (hourly DAG)")
+    from docpipe.localstack.statsd_receiver import StatsdReceiver
+
+    statsd = StatsdReceiver().start()  # the runs' StatsD metrics, shown at the end
+    os.environ.update(statsd.env())
     run_dag("document_ingest", hour + timedelta(hours=1), _hour_label(hour))
     _print_runs(1)
     console.rule("3/4 warehouse_load (nightly DAG)")
@@ -445,6 +460,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     truth_file = home() / "seed" / f"truth-{hour:%Y%m%dT%H}-{args.seed}.jsonl"
     if truth_file.exists():
         print_field_accuracy(field_accuracy(truth_file))
+    statsd.stop()
+    print_metrics(statsd.counters("airflow.docpipe."))
     from docpipe.localstack import airflow_port
 
     console.print(

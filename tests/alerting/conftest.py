@@ -22,7 +22,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from docpipe.localstack.statsd_receiver import StatsdReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_DAGS = Path(__file__).resolve().parent / "dags"
@@ -43,46 +44,6 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class StatsdReceiver:
-    """Collects the StatsD datagrams sent to a UDP port on loopback."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.5)
-        self.port = self.sock.getsockname()[1]
-        self.lines: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="statsd-receiver", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data, _ = self.sock.recvfrom(65535)
-            except OSError:
-                continue
-            self.lines.extend(line for line in data.decode("utf-8", "replace").splitlines() if line)
-
-    def start(self) -> StatsdReceiver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
-
-    def counters(self, prefix: str) -> dict[str, int]:
-        """Sum of every counter whose name starts with `prefix` (`name:value|c[|@rate][|#tags]`)."""
-        totals: dict[str, int] = {}
-        for line in list(self.lines):
-            name, _, rest = line.partition(":")
-            parts = rest.split("|")
-            if name.startswith(prefix) and len(parts) >= 2 and parts[1] == "c":
-                totals[name] = totals.get(name, 0) + int(float(parts[0]))
-        return totals
 
 
 @dataclass
