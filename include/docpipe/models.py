@@ -4,12 +4,21 @@ moderation return, and what a batch reports back to its run."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 DocumentStatus = Literal["processed", "quarantined"]
 Decision = Literal["allow", "review", "block"]
+
+# What a tenant id may be: the same rule as the CHECK on docpipe.tenants.tenant_id. Tenant ids become
+# Postgres values, DynamoDB partition keys and S3 path segments, so nothing else is ever written.
+TENANT_ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+
+
+def is_valid_tenant_id(tenant_id: str) -> bool:
+    return TENANT_ID_RE.fullmatch(tenant_id) is not None
 
 
 def document_id_for(tenant_id: str, bucket: str, key: str) -> str:
@@ -192,3 +201,16 @@ class CorruptDocument(DocumentError):
 
 class ObjectVanished(DocumentError):
     reason = "object_missing"
+
+
+class InvalidTenant(DocumentError):
+    """The upload sits under a folder that is not a tenant id: it is set aside on S3 and counted, but no
+    row or item is written for it (a store would otherwise gain a tenant by that name)."""
+
+    reason = "invalid_tenant"
+
+
+class EngineFailure(DocumentError):
+    """The extraction engine failed on this document in a way it does not name (an engine bug)."""
+
+    reason = "engine_error"

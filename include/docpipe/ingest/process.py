@@ -4,6 +4,14 @@ Bad input never stops the batch: a document that cannot be processed is quaranti
 reason and the rest carry on. Infrastructure errors (S3, Postgres, DynamoDB unavailable) raise, so
 Airflow retries the whole batch; every write is idempotent, so a retry converges.
 
+Quarantine copies go to `quarantine/<upload key>` in the uploads bucket. An upload key near S3's
+1,024-byte limit would not fit behind that prefix: its copy keeps as much of the key as fits and
+ends in a hash of the full key (`quarantine_key`), so every rerun writes the same copy. Should S3
+still refuse the copy, the document is recorded with its reason and without a copy.
+
+Uploads under a folder that is not a tenant id (`TENANT_ID_RE`) are quarantined on S3 as
+`invalid_tenant` and counted, but nothing is written to Postgres or DynamoDB under that name.
+
 Write order: results JSON on S3, then DynamoDB, then Postgres last. Postgres is what later runs
 consult to skip unchanged documents, so a batch that failed half-way is redone in full.
 """
@@ -21,16 +29,20 @@ from typing import Any, Literal
 
 import psycopg
 from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from docpipe.models import (
     BatchOutcome,
     DocumentError,
     DocumentTooLarge,
+    EngineFailure,
     ExtractionResult,
+    InvalidTenant,
     ObjectRef,
     ObjectVanished,
     ProcessedDocument,
     QuarantinedDocument,
+    is_valid_tenant_id,
 )
 from docpipe.storage import dynamodb, postgres
 
@@ -39,6 +51,14 @@ log = logging.getLogger(__name__)
 ReprocessMode = Literal["changed", "failed", "all"]
 REPROCESS_MODES: tuple[str, ...] = ("changed", "failed", "all")
 QUARANTINE_PREFIX = "quarantine"
+S3_MAX_KEY_BYTES = 1024  # S3 refuses longer keys (KeyTooLongError)
+
+# S3 answers that say "try again later" rather than "not this object": a quarantine copy refused with
+# one of them fails the batch (Airflow retries it) instead of being recorded without a copy.
+_TRANSIENT_S3_CODES = frozenset(
+    {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "RequestTimeTooSkewed", "Throttling",
+     "ThrottlingException", "RequestLimitExceeded", "500", "502", "503", "504"}
+)  # fmt: skip
 
 
 @dataclass
@@ -96,18 +116,78 @@ def _read(s3: Any, ref: ObjectRef, max_bytes: int) -> bytes:
 
 
 def _result_key(ref: ObjectRef, sha: str) -> str:
+    # tenant ids are at most 63 bytes (TENANT_ID_RE): the key stays far under S3's limit whatever the upload key
     return f"{ref.tenant_id}/{ref.document_id}/{sha}.json"
 
 
+def _utf8_prefix(text: str, max_bytes: int) -> str:
+    """The longest prefix of `text` that is at most `max_bytes` bytes in UTF-8 (never half a character)."""
+    return text.encode()[:max_bytes].decode("utf-8", "ignore")
+
+
+def quarantine_key(upload_key: str) -> str:
+    """Where the quarantine copy of `upload_key` goes: `quarantine/<upload key>` when that fits in S3's
+    1,024 bytes; otherwise as much of it as fits, then `~` and a hash of the full upload key, then the
+    file's extension. Deterministic (a rerun overwrites the same copy) and distinct per upload key."""
+    key = f"{QUARANTINE_PREFIX}/{upload_key}"
+    if len(key.encode()) <= S3_MAX_KEY_BYTES:
+        return key
+    name = upload_key.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    ext = name[dot:] if dot > 0 and len(name) - dot <= 10 and name[dot:].isprintable() else ""
+    suffix = f"~{hashlib.sha256(upload_key.encode()).hexdigest()[:32]}{ext}"
+    return _utf8_prefix(key, S3_MAX_KEY_BYTES - len(suffix.encode())) + suffix
+
+
+def _transient(e: Exception) -> bool:
+    """An S3 failure worth retrying the batch for (the service, not this object)."""
+    if isinstance(e, BotoConnectionError):
+        return True  # connection refused, reset or timed out after botocore's own retries
+    if isinstance(e, ClientError):
+        code = str(e.response.get("Error", {}).get("Code", ""))
+        status = int(e.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        return code in _TRANSIENT_S3_CODES or status >= 500 or status == 429
+    return False
+
+
+def _is_infrastructure(e: Exception) -> bool:
+    """An extraction failure that is not about the document: the engine's service is unavailable or
+    unreachable. These fail the batch (Airflow retries it) instead of quarantining a good document."""
+    from docpipe.extraction import BackendUnavailable
+
+    return isinstance(e, BackendUnavailable) or _transient(e)
+
+
 def _quarantine(ctx: BatchContext, ref: ObjectRef, sha: str | None, err: DocumentError) -> QuarantinedDocument:
+    """Copy the upload under `quarantine/` with its reason in the copy's metadata, and describe it for the
+    stores. A copy that S3 refuses for this object (not an outage) is logged and recorded as missing
+    (`quarantine_uri` empty, the message says why): one document never fails the batch."""
     uri = None
+    message = err.message
     if not isinstance(err, ObjectVanished):
-        qkey = f"{QUARANTINE_PREFIX}/{ref.key}"
-        ctx.s3.copy_object(Bucket=ref.bucket, Key=qkey, CopySource={"Bucket": ref.bucket, "Key": ref.key},
-                           MetadataDirective="REPLACE", Metadata={"reason": err.reason, "document-id": ref.document_id})  # fmt: skip
-        uri = f"s3://{ref.bucket}/{qkey}"
-    log.warning("quarantined %s (%s): %s", ref.key, err.reason, err.message)
-    return QuarantinedDocument(ref=ref, content_sha256=sha, reason=err.reason, message=err.message, quarantine_uri=uri)
+        qkey = quarantine_key(ref.key)
+        try:
+            ctx.s3.copy_object(Bucket=ref.bucket, Key=qkey, CopySource={"Bucket": ref.bucket, "Key": ref.key},
+                               MetadataDirective="REPLACE",
+                               Metadata={"reason": err.reason, "document-id": ref.document_id})  # fmt: skip
+            uri = f"s3://{ref.bucket}/{qkey}"
+        except Exception as e:
+            if _transient(e):
+                raise
+            if isinstance(e, ClientError) and e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                what = "the object was deleted before its quarantine copy was made"
+            else:
+                what = f"its quarantine copy could not be written ({_error_name(e)})"
+            log.warning("no quarantine copy of %s (%s): %s", ref.key, err.reason, what)
+            message = f"{message}; {what}"
+    log.warning("quarantined %s (%s): %s", ref.key, err.reason, message)
+    return QuarantinedDocument(ref=ref, content_sha256=sha, reason=err.reason, message=message, quarantine_uri=uri)
+
+
+def _error_name(e: Exception) -> str:
+    if isinstance(e, ClientError):
+        return str(e.response.get("Error", {}).get("Code") or type(e).__name__)
+    return type(e).__name__
 
 
 def _result_json(ref: ObjectRef, sha: str, ex: ExtractionResult, moderation: dict[str, Any]) -> bytes:
@@ -130,6 +210,14 @@ def _result_json(ref: ObjectRef, sha: str, ex: ExtractionResult, moderation: dic
 def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]) -> BatchOutcome:
     started = time.monotonic()
     outcome = BatchOutcome(batch_index=batch_index, listed=len(refs))
+    # set aside on S3 and counted, never written to a store: a row or item would create that tenant
+    rejected = [
+        _quarantine(ctx, r, None, InvalidTenant(
+            f"the upload is under the folder {r.tenant_id!r}, which is not a tenant id (lowercase letters, "
+            "digits, '-' and '_', starting with a letter or digit, at most 63 characters)"))
+        for r in refs if not is_valid_tenant_id(r.tenant_id)
+    ]  # fmt: skip
+    refs = [r for r in refs if is_valid_tenant_id(r.tenant_id)]
     existing = postgres.fetch_existing(ctx.pg, [r.document_id for r in refs])
     todo = [r for r in refs if needs_processing(r, existing.get(r.document_id), ctx.reprocess, ctx.extractor.version)]
     outcome.unchanged = len(refs) - len(todo)
@@ -155,10 +243,11 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
                 quarantined.append(_quarantine(ctx, ref, sha, e))
                 continue
             except Exception as e:  # an engine bug on one document must not sink the batch
+                if _is_infrastructure(e):
+                    raise
                 log.exception("extraction crashed on %s", ref.key)
-                err = DocumentError(f"the extraction engine failed: {type(e).__name__}: {e}")
-                err.reason = "engine_error"
-                quarantined.append(_quarantine(ctx, ref, sha, err))
+                quarantined.append(_quarantine(ctx, ref, sha, EngineFailure(
+                    f"the extraction engine failed: {type(e).__name__}: {e}")))  # fmt: skip
                 continue
             extracted.append((ref, sha, result, int((time.perf_counter() - t0) * 1000)))
 
@@ -181,10 +270,10 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
     postgres.write_batch(ctx.pg, processed, quarantined, ctx.run_id)
 
     outcome.processed = len(processed)
-    outcome.quarantined = len(quarantined)
+    outcome.quarantined = len(quarantined) + len(rejected)
     outcome.pages = sum(p.extraction.page_count for p in processed)
     outcome.ocr_pages = sum(p.extraction.ocr_pages for p in processed)
-    for q in quarantined:
+    for q in (*quarantined, *rejected):
         outcome.quarantine_reasons[q.reason] = outcome.quarantine_reasons.get(q.reason, 0) + 1
     outcome.seconds = round(time.monotonic() - started, 3)
     return outcome
