@@ -38,7 +38,7 @@ class DiscoverDocumentsOperator(BaseOperator):
         self.tenants = tenants
         self.batch_size = batch_size
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def execute(self, context: Context) -> list[dict[str, Any]]:
         from docpipe.config import Settings
         from docpipe.connections import aws_client
         from docpipe.ingest import discovery

@@ -19,6 +19,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -251,6 +252,11 @@ def _print_runs(limit: int = 3) -> None:
     console.print(t)
 
 
+def _scalar(conn: Any, query: str) -> object:
+    row = conn.execute(query).fetchone()
+    return row[0] if row else None
+
+
 def summary() -> dict:
     from docpipe.config import Settings
     from docpipe.connections import aws_client, postgres_connection
@@ -280,7 +286,7 @@ def summary() -> dict:
                GROUP BY 1, 2 ORDER BY 1, 2"""
         ).fetchall()
         out["postgres"] = {
-            t: pg.execute(f"SELECT count(*) FROM docpipe.{t}").fetchone()[0]
+            t: _scalar(pg, f"SELECT count(*) FROM docpipe.{t}")
             for t in ("documents", "document_fields", "moderation_results", "pii_findings", "processing_errors", "pipeline_runs")
         }  # fmt: skip
     s3 = aws_client("s3", settings)

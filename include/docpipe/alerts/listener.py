@@ -12,7 +12,7 @@ from typing import Any
 try:
     from airflow.listeners import hookimpl
 except ImportError:  # a worker with only the task SDK installed
-    from airflow.sdk._shared.listeners import hookimpl  # type: ignore[no-redef]
+    from airflow.sdk._shared.listeners import hookimpl
 
 
 @hookimpl

@@ -50,7 +50,7 @@ def format_date(d: date, fmt: str) -> str:
 
 def _group(n: Decimal, thousands: str, decimal: str) -> str:
     whole, frac = f"{n:.2f}".split(".")
-    parts = []
+    parts: list[str] = []
     while len(whole) > 3:
         parts.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -376,6 +376,8 @@ def _invoice_header(p: Pen, f: InvoiceFacts, rng: random.Random) -> float:
             y -= 12
         return y
 
+    title_size: float
+    name_size: float
     if f.layout == "classic":
         name_size, title_size = rng.choice((16, 18, 20, 22)), rng.choice((20, 24, 28))
         title = L["title"].upper()
@@ -440,7 +442,7 @@ def _invoice_header(p: Pen, f: InvoiceFacts, rng: random.Random) -> float:
         return y - 20
 
     # modern: title left, supplier right-aligned, meta under the title, customer on the right
-    title_size, name_size = rng.choice((26, 30, 34)), 13.0
+    title_size, name_size = rng.choice((26, 30, 34)), 13
     while (
         p.width(L["title"].title(), title_size, bold=True) + p.width(f.supplier.name, name_size, bold=True) + 40
         > right - left
@@ -823,7 +825,7 @@ def render_form(rng: random.Random) -> Built:
         "pages": 2 if two_pages else 1,
         "layout": layout,
     }
-    return Built(buf.getvalue(), truth, truth["pages"], size)
+    return Built(buf.getvalue(), truth, 2 if two_pages else 1, size)
 
 
 BUILDERS = {"invoice": render_invoice, "receipt": render_receipt, "form": render_form}

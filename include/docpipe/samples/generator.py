@@ -103,7 +103,7 @@ def generate_documents(
             bad_type, reason = BAD_TYPES[bad_seen % len(BAD_TYPES)]
             bad_seen += 1
             data, ext = _bad_file(bad_type, rng)
-            truth = {"document_type": None, "reason": reason, "bad_type": bad_type}
+            truth: dict[str, Any] = {"document_type": None, "reason": reason, "bad_type": bad_type}
             yield SampleDocument(
                 tenant,
                 f"bad-{seed}-{i:06d}.{ext}",
@@ -206,9 +206,9 @@ def _bad_file(bad_type: str, rng: random.Random) -> tuple[bytes, str]:
         data = render_invoice(rng).data
         return data[: int(len(data) * rng.uniform(0.3, 0.8))], "pdf"
     if bad_type == "random_bytes":
-        data = bytearray(rng.randbytes(rng.randint(2_000, 40_000)))
-        data[0] = 0x9C  # never a valid signature of any sniffed format
-        return bytes(data), "pdf"
+        noise = bytearray(rng.randbytes(rng.randint(2_000, 40_000)))
+        noise[0] = 0x9C  # never a valid signature of any sniffed format
+        return bytes(noise), "pdf"
     if bad_type == "encrypted_pdf":
         buf = io.BytesIO()
         c = Canvas(
@@ -245,11 +245,11 @@ def _bad_file(bad_type: str, rng: random.Random) -> tuple[bytes, str]:
         img = Image.new("L", (400, 300), 255)
         buf = io.BytesIO()
         img.save(buf, "PNG")
-        data = bytearray(buf.getvalue())
+        png = bytearray(buf.getvalue())
         start = 8 + 25  # signature + IHDR chunk
-        for j in range(start + 12, min(len(data), start + 60)):
-            data[j] = rng.randrange(256)
-        return bytes(data[: len(data) - 20]), "png"
+        for j in range(start + 12, min(len(png), start + 60)):
+            png[j] = rng.randrange(256)
+        return bytes(png[: len(png) - 20]), "png"
     if bad_type == "pixel_bomb":
         # a small file that declares a 12,000 x 8,000 image: a decompression bomb for a careless reader
         w, h = 12_000, 8_000

@@ -65,4 +65,4 @@ def dsn_for(admin_dsn: str, user: str, password: str | None = None) -> str:
     params.pop("password", None)
     if password is not None:
         params["password"] = password
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
