@@ -67,3 +67,53 @@ def test_identity_words_alone_do_not_trigger_the_profanity_model():
     mention, attack = backend.moderate_many(["I am gay and proud of it", "Fucking gays everywhere, disgusting"])
     assert mention.decision == "allow", mention.reasons
     assert attack.decision != "allow"
+
+
+@pytest.fixture(scope="module")
+def local_backend():
+    return get_backend("local", detect_pii=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd happily choke him until he stops talking",  # threat with a conditional
+        "Beat the crap out of her, she deserves it",
+        "Cut your wrists and spare everyone your voice",  # self-harm incitement
+        "Do everyone a favour and die",
+        "A painful death to all of you",
+        "Those people must be dead, all of them",
+        "I love watching those refugees get beaten",  # violence relished
+        "If I looked like you I would kill myself",  # contempt for how someone is
+        "Paraplegics are a waste of space",  # disability
+        "Gayness must be wiped out of our schools",
+        "Women are the weaker sex and should obey",
+        "Her place is in the kitchen",
+        "Hopefully the white parasites leave soon",  # identity adjective on a dehumanising noun
+        "That's a man in a dress, nothing else",
+        "Look at those ching chong eyes",  # slur list
+    ],
+)
+def test_violence_self_harm_and_contempt_towards_people_are_flagged(local_backend, text):
+    v = local_backend.moderate(text)
+    assert v.decision != "allow", v.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Doctors say men will die younger than women, on average",  # a prediction, reported
+        "One in four men will die of heart disease, doctors say",  # a disease word, not said of the group
+        "The firefighters were glad nobody was hurt when the barn burned",
+        "She loved watching the fireworks burn across the sky",
+        "We choked in the final minutes and lost",
+        "Please do me a favour and send the invoice",
+        "I'd kill for a coffee right now",
+        "The drag night had men in dresses and wigs, it was brilliant",
+        "You look like a man who knows his wine",
+        "Never jump off a bridge into shallow water",
+    ],
+)
+def test_look_alikes_of_violence_and_contempt_are_allowed(local_backend, text):
+    v = local_backend.moderate(text)
+    assert v.decision == "allow", v.reasons

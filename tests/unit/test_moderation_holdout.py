@@ -7,7 +7,10 @@ counter-speech, personal experience), rude comments without a group target, and 
 Content warning: the HATEFUL list is hateful by construction.
 
 HATEFUL / BENIGN are split in two halves by position and both must score; LATER_* were written
-after the rules and are kept as written (their misses included). `docpipe eval moderation` reads
+after the rules and are kept as written (their misses included). INDIVIDUAL_* add abuse aimed at
+one person (threats, self-harm incitement, relished violence, contempt for looks or disability) with
+look-alikes from sport, medicine and idiom; NEWS_ABOUT_GROUPS checks that reports naming groups next
+to violence or slurs are not held. `docpipe eval moderation` reads
 the same rows from a CSV written by `write_csv()` (``python tests/unit/test_moderation_holdout.py
 OUT.csv``).
 """
@@ -344,6 +347,119 @@ LATER_BENIGN: list[str] = [
 ]
 
 
+# abuse aimed at one person or at a group through violence, self-harm incitement, relished violence,
+# disability and gender contempt; with look-alikes (sport, news, medicine, everyday idiom) in
+# INDIVIDUAL_BENIGN. Written after the rules they test, kept as written (misses included).
+INDIVIDUAL_HATEFUL: list[str] = [
+    "Someone should slap that fat cow until she shuts up",
+    "I'd happily punch every one of them in the face",
+    "Go ahead and choke him, nobody will miss a cripple",
+    "Death to all infidels",
+    "I wish a painful death on every one of those people",
+    "People like you should be put down like sick dogs",
+    "Do us all a favour and jump off a bridge",
+    "Drink some bleach and spare us your opinions",
+    "I would shoot myself if I looked like that tranny",
+    "Loved seeing those protesters get beaten by the cops, they deserved it",
+    "Haha I enjoyed watching that mosque burn",
+    "Deaf people are defective and should not have kids",
+    "Women are the weaker sex and should obey their husbands",
+    "Her place is the kitchen, not parliament",
+    "Paraplegics are a waste of space",
+    "Being gay is a mental illness and gayness should be cured",
+    "Black ass people ruin every street they live on",
+    "Those Muslim parasites want sharia everywhere",
+    "Immigrants are not people, they are a flood of filth",
+    "Send them all to hell, every last migrant",
+    "Lesbianism is unnatural and should be banned",
+    "Beat the shit out of him, he's just a gay kid",
+    "Autists are a burden and should be euthanized",
+    "The white race is the master race, the rest are animals",
+    "I dare you to stab him, the dirty gypsy",
+    "Those wetbacks should not be allowed to reproduce",
+    "Trans women are just men in dresses, stop pretending",
+    "You look like a goblin, no wonder nobody dates you",
+    "Jews make me sick with their endless whining",
+    "Someone should put that retarded kid in an institution for good",
+    "Death to all of them, every single one",
+    "Deaf people shouldn't have children, they pass it on",
+    "Her only place is the kitchen, she should shut up about politics",
+]
+
+# written with INDIVIDUAL_HATEFUL
+INDIVIDUAL_BENIGN: list[str] = [
+    "I slapped a sticker on my laptop and called it a day",
+    "The boxer punched his way to the title",
+    "We choked in the final five minutes and lost the cup",
+    "Death to boring meetings, long live the stand-up",
+    "My grandmother died peacefully at home last winter",
+    "Doctors say men will die younger than women on average",
+    "The report on cancer rates among Black women was published today",
+    "She loved watching the fireworks over the harbour",
+    "The firefighters were glad nobody was hurt when the barn burned",
+    "Deaf people use sign language to communicate",
+    "My paraplegic cousin coaches the wheelchair basketball team",
+    "The debate about whether women are paid equally continues",
+    "The church bake sale raised money for the hospice",
+    "I'm gay and my parents threw me a party when I came out",
+    "Muslim doctors volunteered during the pandemic",
+    "Immigrants are people with dreams like everyone else",
+    "The migrants were rescued after their boat sank",
+    "The killer was sentenced to life in prison",
+    "Please do me a favour and send the report by Friday",
+    "Let's kill the old build server and move to the new cluster",
+    "I would love to see the mountains in autumn",
+    "The documentary shows soldiers being executed during the war",
+    "Autistic adults are often overlooked by employers",
+    "He beat his personal best in the marathon",
+    "Our white and black cats sleep together on the sofa",
+    "The drag show had men in dresses and wigs, it was a great night",
+    "You look like a man who knows his wine",
+    "The smell of the bins in summer makes me sick",
+    "You should be ashamed of missing the deadline again",
+    "The institution was founded in 1850 as a teaching hospital",
+    "Deaf parents often raise hearing children who learn sign language first",
+    "Rumours of my death have been greatly exaggerated",
+    "The kitchen is my favourite place in the house",
+]
+
+
+# news and reports that name groups next to violence, death, deportation or slurs (reported, not
+# said by the writer); written with INDIVIDUAL_*
+NEWS_ABOUT_GROUPS: list[str] = [
+    "Police said three Muslim men were killed in the attack on the mosque on Friday",
+    "The court heard that the immigrants were locked up for weeks without access to a lawyer",
+    "Jewish groups condemned the vandalism of the cemetery",
+    "Black women die in childbirth at three times the rate of white women, the report found",
+    "Thousands of refugees drowned in the Mediterranean last year",
+    "The government plans to deport migrants whose asylum claims were rejected",
+    "Women in the region were banned from attending university under the new rules",
+    "Gay men were executed under the old regime, historians say",
+    "The charity helps disabled people who were abandoned in institutions",
+    "Christians in the country have been killed in a wave of attacks",
+    "Researchers say immigrants commit fewer crimes than native-born citizens",
+    "The documentary follows Roma families evicted from their homes",
+    "Asian Americans reported a rise in harassment during the pandemic",
+    "The minister said illegal immigration must be stopped at the border",
+    "Trans people face higher rates of violence, according to the survey",
+    "Muslims and Jews marched together against hate",
+    "The senator called for the ban on Muslim travellers to be lifted",
+    "Autistic children were restrained and locked in rooms, the inspection found",
+    "Mexican workers died in the heat while building the stadium",
+    "Hindu and Sikh communities gathered to mourn the victims",
+    "Indigenous women go missing at alarming rates, the inquiry said",
+    "The army was accused of burning villages and killing civilians",
+    "Arab citizens protested against the new housing law",
+    "The study found that women are underpaid in almost every industry",
+    "Chinese students were told to go home in a wave of racist graffiti, police said",
+    "African migrants were sold in slave markets, the investigation revealed",
+    "The far-right group called immigrants parasites, prompting an outcry",
+    "Gays should have the same right to marry, the court ruled",
+    "The refugees should be resettled quickly, the aid agency said",
+    "Deaf students should get interpreters in every class, campaigners say",
+]
+
+
 def halves(items: list[str]) -> tuple[list[str], list[str]]:
     return items[0::2], items[1::2]
 
@@ -353,7 +469,9 @@ def write_csv(path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["text", "hate_score"])
-        w.writerows([(t, 1.0) for t in HATEFUL + LATER_HATEFUL] + [(t, 0.0) for t in BENIGN + LATER_BENIGN])
+        hateful = HATEFUL + LATER_HATEFUL + INDIVIDUAL_HATEFUL
+        benign = BENIGN + LATER_BENIGN + INDIVIDUAL_BENIGN + NEWS_ABOUT_GROUPS
+        w.writerows([(t, 1.0) for t in hateful] + [(t, 0.0) for t in benign])
     return path
 
 
@@ -396,6 +514,33 @@ def test_hate_detection_on_texts_written_after_the_rules(backend):
     labels = [True] * len(LATER_HATEFUL) + [False] * len(LATER_BENIGN)
     p, r, f1 = _f1(flags, labels)
     assert p >= 0.9 and f1 >= 0.85, f"P {p:.2f} R {r:.2f} F1 {f1:.2f}"
+
+
+def test_violence_self_harm_and_contempt_towards_people(backend):
+    verdicts = backend.moderate_many(INDIVIDUAL_HATEFUL + INDIVIDUAL_BENIGN)
+    flags = [v.decision != "allow" for v in verdicts]
+    labels = [True] * len(INDIVIDUAL_HATEFUL) + [False] * len(INDIVIDUAL_BENIGN)
+    p, r, f1 = _f1(flags, labels)
+    false_alarms = [t for t, f in zip(INDIVIDUAL_BENIGN, flags[len(INDIVIDUAL_HATEFUL) :], strict=True) if f]
+    assert p >= 0.9 and f1 >= 0.85, f"P {p:.2f} R {r:.2f} F1 {f1:.2f}; false alarms {false_alarms}"
+
+
+def test_look_alikes_of_violence_and_medicine_are_allowed(backend):
+    look_alikes = [
+        "Doctors say men will die younger than women on average",
+        "The report on cancer rates among Black women was published today",
+        "The firefighters were glad nobody was hurt when the barn burned",
+        "We choked in the final five minutes and lost the cup",
+        "Please do me a favour and send the report by Friday",
+    ]
+    verdicts = backend.moderate_many(look_alikes)
+    assert [t for t, v in zip(look_alikes, verdicts, strict=True) if v.decision != "allow"] == []
+
+
+def test_news_about_groups_is_rarely_held(backend):
+    verdicts = backend.moderate_many(NEWS_ABOUT_GROUPS)
+    flagged = [(t, v.reasons) for t, v in zip(NEWS_ABOUT_GROUPS, verdicts, strict=True) if v.decision != "allow"]
+    assert len(flagged) <= 2, flagged
 
 
 def test_business_and_everyday_texts_are_allowed(backend):

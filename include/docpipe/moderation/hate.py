@@ -8,6 +8,8 @@ it in the same sentence, the way people write hateful comments without slurs or 
     "Mexicans are lazy drug dealers"               target + negative trait
     "Saying all muslims are terrorists is racist"  counter-speech: damped
     "Not all immigrants are criminals"             negated: damped
+    "Migrants were deported, the ministry said"    a report (attributed, passive): damped
+    "Hopefully the white parasites leave"          identity adjective on a dehumanising noun
 
 `score(lowered, tokens)` returns a confidence in [0, 1] (the strongest sentence) and the sentence
 spans judged to be counter-speech or reporting about hate, which the caller uses to damp its other
@@ -77,7 +79,12 @@ _EXTRA_GROUP_NOUNS = (
     # disability
     "retard", "retarded", "autism", "cripple", "crippled", "handicapped", "disabilities", "disability",
     "midgets", "midget", "dwarfs", "spastics", "spastic", "spaz", "mongs", "downs", "schizophrenics",
-    "wheelchair", "deaf", "mutes", "lepers",
+    "wheelchair", "deaf", "mutes", "lepers", "paraplegic", "paraplegics", "quadriplegic", "quadriplegics",
+    "amputees", "dwarves", "autists", "schizos", "untouchables", "dalit", "dalits",
+    # orientation / identity as a thing
+    "gayness", "lesbianism", "bisexuality", "transness", "queerness",
+    # religious out-groups as named by those who attack them
+    "infidels", "infidel", "kuffar", "kafirs", "kafir", "heathens", "unbelievers",
 )
 # words for people that an identity adjective turns into a group ("black people", "muslim men")
 _HEADS = frozenset(GROUP_HEADS) | {
@@ -127,7 +134,10 @@ _DEHUM_WORDS = (
     "degenerates", "degenerate", "virus", "pests", "pest", "mongrels", "creatures", "orcs", "trash",
     "garbage", "breeding", "breed", "outbreed", "rabbits", "cult", "devils", "demons", "satanic", "evil",
 )
-_DEHUM_PHRASES = (("not", "human"), ("less", "than", "human"), ("not", "even", "human"), ("death", "cult"),
+_DEHUM_PHRASES = (("not", "human"), ("anti", "human"), ("not", "people"), ("aren't", "people"),
+                  ("not", "persons"),
+                  ("bag", "of", "meat"), ("sack", "of", "meat"), ("waste", "of", "oxygen"),
+                  ("waste", "of", "space"), ("mistake", "of", "nature"), ("freaks", "of", "nature"), ("less", "than", "human"), ("not", "even", "human"), ("death", "cult"),
                   ("like", "rats"), ("like", "animals"), ("like", "cockroaches"), ("like", "rabbits"))
 _VIOLENCE_WORDS = (
     "kill", "killed", "killing", "exterminate", "exterminated", "extermination", "gas", "gassed", "hang",
@@ -136,6 +146,9 @@ _VIOLENCE_WORDS = (
     "eliminated", "massacre", "murder", "behead", "beheaded", "sterilize", "sterilized", "sterilise",
     "sterilised", "castrate", "castrated", "stone", "stoned", "die", "dead", "beat", "beaten", "purge",
     "purged", "genocide", "annihilate", "annihilated", "destroy", "destroyed", "crush", "drown", "drowned",
+    "euthanize", "euthanized", "euthanise", "euthanised", "euthanatize", "euthanatized", "choke", "choked",
+    "strangle", "strangled", "stab", "stabbed", "slap", "slapped", "smack", "smacked", "punch", "punched",
+    "abort", "aborted",
 )
 _VIOLENCE_PHRASES = (("put", "a", "bullet"), ("bullet", "in"), ("wipe", "out"), ("wiped", "out"), ("thrown", "off"), ("throw", "them", "off"),
                      ("put", "down"), ("put", "to", "death"), ("get", "rid"), ("got", "rid"),
@@ -144,7 +157,8 @@ _VIOLENCE_PHRASES = (("put", "a", "bullet"), ("bullet", "in"), ("wipe", "out"), 
 _EXCLUSION_WORDS = (
     "deport", "deported", "deporting", "deportation", "deportations", "ban", "banned", "banning", "expel",
     "expelled", "segregate", "segregated", "excluded", "exclude", "removed", "remove", "camps", "camp", "jail",
-    "jailed", "imprisoned", "caged", "quarantined", "barred",
+    "jailed", "imprisoned", "caged", "quarantined", "barred", "institution", "institutionalized",
+    "institutionalised", "institutionalize", "institutionalise",
 )
 _EXCLUSION_PHRASES = (
     ("kick", "out"), ("kicked", "out"), ("kick", "them", "out"), ("throw", "out"), ("thrown", "out"),
@@ -165,6 +179,10 @@ _NORMATIVE_PHRASES = (
     ("do", "not", "deserve"), ("doesn't", "deserve"), ("does", "not", "deserve"), ("not", "real", "women"),
     ("not", "real", "men"), ("not", "a", "real", "woman"), ("not", "a", "real", "man"),
     ("the", "only", "good"), ("should", "not", "vote"), ("shouldn't", "vote"),
+    ("should", "not", "reproduce"), ("shouldn't", "reproduce"), ("should", "not", "breed"), ("shouldn't", "breed"),
+    ("should", "not", "have", "kids"), ("shouldn't", "have", "kids"), ("should", "not", "have", "children"),
+    ("shouldn't", "have", "children"), ("should", "not", "exist"), ("shouldn't", "exist"),
+    ("should", "be", "ashamed"), ("should", "feel", "ashamed"), ("should", "feel", "shame"),
 )
 _STEREOTYPE_PHRASES = (
     ("control", "the"), ("controls", "the"), ("run", "the", "banks"), ("run", "the", "media"),
@@ -181,12 +199,16 @@ _STEREOTYPE_PHRASES = (
     ("never", "contributed"), ("contributed", "nothing"), ("going", "to", "hell"), ("burn", "in", "hell"),
     ("rot", "in", "hell"), ("code", "word"), ("dog", "whistle"), ("potential", "terrorist"),
     ("potential", "terrorists"), ("which", "religion"), ("you", "know", "who"),
+    ("stronger", "sex"), ("weaker", "sex"), ("inferior", "sex"), ("superior", "sex"), ("superior", "race"),
+    ("inferior", "race"), ("master", "race"), ("their", "place", "is"), ("her", "place", "is"),
+    ("place", "is", "the", "home"), ("place", "is", "at", "home"), ("can't", "think"), ("cannot", "think"), ("not", "capable"),
 )
 _STEREOTYPE_WORDS = (
     "invasion", "invaders", "invading", "invade", "flood", "flooding", "swarm", "swarming", "hordes", "horde",
     "destroying", "destroy", "destroyed", "ruin", "ruining", "ruined", "scam", "scamming", "scammers", "terrorism", "jihad",
     "sharia", "grooming", "groomers", "groom", "rapefugees", "welfare", "freeloaders", "moochers", "leeching",
     "multiply", "breeding", "replacement", "inbreeding", "brainwashed", "hags", "hag", "bitter",
+    "supremacy", "subordinate", "subordinates", "subservient",
 )
 _TRAIT_WORDS = (
     "lazy", "violent", "criminal", "criminals", "terrorist", "terrorists", "thieves", "thief", "thieving",
@@ -201,6 +223,8 @@ _TRAIT_WORDS = (
     "killers", "thugs", "gangsters", "dealers", "junkies", "alcoholics", "drunks", "hypocrites", "clowns",
     "communists", "nazis", "fascists", "racists", "supremacists", "bigots", "misogynists", "sexist",
     "misogynistic", "intolerant", "mentally",
+    "dumbass", "dumbasses", "imbeciles", "cretins", "scumbags", "lowlifes", "hideous", "repulsive", "freakish",
+    "abnormal", "retarted", "defective", "parasitic", "leeches", "dumb-ass", "delusional", "fraud", "frauds", "liar", "cheat", "cheats", "cheater", "cheaters",
 )
 _ABUSE_WORDS = (
     "fuck", "fucking", "fucked", "fuckers", "fuckin", "shit", "shitty", "shithole", "shitholes", "damn",
@@ -212,6 +236,8 @@ _TRAIT_PHRASES = (("mentally", "ill"), ("are", "the", "problem"), ("are", "a", "
                   ("are", "a", "drain"), ("are", "a", "threat"), ("is", "a", "threat"), ("are", "a", "danger"),
                   ("is", "a", "danger"), ("are", "the", "enemy"), ("is", "the", "enemy"), ("the", "worst"),
                   ("a", "joke"),
+                  ("make", "me", "sick"), ("makes", "me", "sick"), ("disgust", "me"), ("disgusts", "me"),
+                  ("make", "me", "puke"), ("makes", "me", "puke"), ("make", "me", "vomit"), ("makes", "me", "vomit"),
                   ("sick", "of"), ("tired", "of"), ("fed", "up"), ("can't", "stand"), ("cant", "stand"),
                   ("cannot", "stand"))
 
@@ -229,6 +255,14 @@ _MODALS = frozenset({
 _NEGATORS = frozenset({
     "not", "no", "never", "isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "nor", "hardly",
     "without", "cannot", "can't", "won't", "wouldn't", "shouldn't", "nobody", "neither",
+})
+# "were killed", "have been deported": a report of what happened, unless a strong modal asks for it
+_REPORTED_PASSIVE = frozenset({"been", "were", "was"})
+_STRONG_MODALS = frozenset({"should", "must", "ought", "deserve", "deserves", "need", "needs", "gotta", "better"})
+# attribution to a source: news and reports about groups, not the writer's own claim
+_ATTRIBUTION = frozenset({
+    "said", "says", "according", "reported", "reportedly", "ruled", "testified", "announced", "alleged",
+    "allegedly", "prompting", "condemned", "accused", "revealed", "found",
 })
 # talk about hate rather than hate: counter-speech, reporting, education
 _META = frozenset({
@@ -252,7 +286,8 @@ _STRONG_FRAMING = (("comments", "like"), ("it", "is", "wrong"), ("it's", "wrong"
                    ("discrimination", "against"), ("racism", "against"), ("victims",), ("survivors",),
                    ("nobody", "should"), ("no", "one", "should"), ("should", "not", "be", "attacked"),
                    ("has", "nothing", "to", "do", "with"), ("not", "fair", "to"), ("unfair", "to"),
-                   ("blame", "all"), ("blaming", "all"))
+                   ("blame", "all"), ("blaming", "all"), ("against", "hate"), ("against", "racism"),
+                   ("stand", "against"), ("stand", "with"), ("solidarity", "with"))
 # slogans of organised hate: hostile wherever they appear
 _SLOGANS = (("white", "genocide"), ("great", "replacement"), ("race", "traitor"), ("race", "traitors"),
             ("jewish", "question"), ("zionist", "occupied"), ("white", "power"), ("heil", "hitler"),
@@ -294,6 +329,35 @@ def _entries() -> list[tuple[tuple[str, ...], str, float]]:
 
 
 _PRED = _index(_entries())
+# "white parasites", "muslim vermin": an identity adjective on a dehumanising noun names a group
+_DEHUM_NOUNS = frozenset(w for w in _DEHUM_WORDS if w.endswith("s") or w in ("vermin", "scum", "filth", "trash"))
+# disease words dehumanise a group only when said of it ("X are a cancer", "the X plague"), not
+# anywhere near it ("men's risk of cancer")
+_DISEASE = frozenset({"cancer", "disease", "diseases", "diseased", "virus", "plague"})
+# contempt vocabulary for other modules (disease words excluded: they are ordinary words in news)
+TRAIT_WORDS = frozenset(_TRAIT_WORDS)
+DEHUMANISING_WORDS = frozenset(_DEHUM_WORDS) - _DISEASE
+# death words are a wish only under a strong modal ("should die"), not a prediction ("will die")
+_DEATH = frozenset({"die", "dead"})
+_DEATH_MODALS = frozenset(
+    {
+        "should",
+        "must",
+        "deserve",
+        "deserves",
+        "ought",
+        "hope",
+        "wish",
+        "pray",
+        "better",
+        "gotta",
+        "let",
+        "let's",
+        "lets",
+        "need",
+        "needs",
+    }
+)
 _PRED_FIRST = frozenset(_PRED)
 _TARGET_TOKENS = _NOUNS | _ADJS | _THE_GROUP | frozenset(a for a, _ in _DEICTIC) | {"people"}
 _SLOGAN_FIRST = frozenset(s[0] for s in _SLOGANS)
@@ -387,6 +451,26 @@ _GENERALISING = frozenset(
     }
 )
 _GENERALISATION = 0.5
+# a sweeping claim that is reported, asked or measured is not made by the writer
+_HEDGES = frozenset(
+    {
+        "whether",
+        "according",
+        "study",
+        "studies",
+        "research",
+        "survey",
+        "surveys",
+        "statistics",
+        "percent",
+        "average",
+        "doctors",
+        "scientists",
+        "researchers",
+        "report",
+        "reports",
+    }
+)
 # a sweeping claim that praises or defends is not hostile
 _POSITIVE = frozenset(
     {
@@ -460,6 +544,7 @@ _POSITIVE = frozenset(
         "happy",
         "free",
         "freedom",
+        "right",
     }
 )
 
@@ -479,7 +564,18 @@ def _targets(tokens: list[str], group_in_text: bool) -> list[tuple[int, float]]:
     out: list[tuple[int, float]] = []
     n = len(tokens)
     for i, t in enumerate(tokens):
-        if t in _NOUNS or t.endswith("'s") and t[:-2] in _NOUNS or t in _ADJS and i + 1 < n and tokens[i + 1] in _HEADS:
+        if (
+            t in _NOUNS
+            or t in _ADJS
+            and i + 2 < n
+            and tokens[i + 1] == "ass"
+            and tokens[i + 2] in _HEADS
+            or t.endswith("'s")
+            and t[:-2] in _NOUNS
+            or t in _ADJS
+            and i + 1 < n
+            and (tokens[i + 1] in _HEADS or tokens[i + 1] in _DEHUM_NOUNS)
+        ):
             out.append((i, 1.0))
         elif t in _THE_GROUP and i > 0 and tokens[i - 1] == "the":
             out.append((i, 0.9))
@@ -552,7 +648,7 @@ def _has_phrase(tokens: list[str], idx: dict[str, list[tuple[tuple[str, ...], st
 
 
 def _is_counter(tokens: list[str], tokset: set[str]) -> bool:
-    if _has_phrase(tokens, _STRONG_IDX):
+    if _has_phrase(tokens, _STRONG_IDX) or not _ATTRIBUTION.isdisjoint(tokset):
         return True
     if _META.isdisjoint(tokset) and not ({"not", "all"} <= tokset):
         return False
@@ -588,6 +684,8 @@ def _gate_open(tokens: list[str], start: int, end: int, clause_starts: frozenset
     a clause), or followed by "them all", "every", "all of them"."""
     if start == 0 or start in clause_starts or tokens[start - 1] in {"and", "just", "then", "please", "so"}:
         return True
+    if tokens[start - 1] in _REPORTED_PASSIVE and _STRONG_MODALS.isdisjoint(tokens[max(0, start - 8) : start]):
+        return False  # "have been killed", "were deported": something that happened, not a call
     if any(t in _MODALS for t in tokens[max(0, start - 8) : start]):
         return True
     after = tokens[end : end + 4]
@@ -695,7 +793,10 @@ def score(lowered: str, tokens: list[str] | None = None) -> HateResult:
     has_group = (
         not _NOUNS.isdisjoint(tokset)
         or any(t.endswith("'s") and t[:-2] in _NOUNS for t in tokset)
-        or any(t in _ADJS and i + 1 < len(tokens) and tokens[i + 1] in _HEADS for i, t in enumerate(tokens))
+        or any(
+            t in _ADJS and i + 1 < len(tokens) and (tokens[i + 1] in _HEADS or tokens[i + 1] in _DEHUM_NOUNS)
+            for i, t in enumerate(tokens)
+        )
     )
     if not has_group and _POINTERS.isdisjoint(tokset):
         return HateResult(slogan, [], ("slogan",) if slogan else ())
@@ -719,7 +820,7 @@ def score(lowered: str, tokens: list[str] | None = None) -> HateResult:
         amp = 0.1 if not _AMPLIFIERS.isdisjoint(sset) else 0.0
         sent_best = 0.0
         for ti, conf in targets:
-            if conf < 0.9:
+            if conf < 0.9 or not _HEDGES.isdisjoint(sset) or "%" in sentence:
                 continue
             j = ti + (2 if st[ti] in _ADJS and ti + 1 < len(st) and st[ti + 1] in _HEADS else 1)
             asked = ti >= 2 and st[ti - 2] == "why" and st[ti - 1] in ("do", "are", "does", "is", "can't", "don't")
@@ -747,10 +848,17 @@ def score(lowered: str, tokens: list[str] | None = None) -> HateResult:
             ):
                 sent_best = max(sent_best, _EXCLUSION)  # "no indians allowed"
                 kinds.add("exclusion")
+        for ti, conf in targets:
+            # "white ass people", "gay ass": "ass" after an identity word is contempt for the group
+            if conf >= 0.9 and st[ti] in _ADJS and ti + 1 < len(st) and st[ti + 1] == "ass":
+                sent_best = max(sent_best, _ABUSE)
+                kinds.add("abuse")
         for s, e, kind, w in preds:
             if kind != "normative" and _negated(st, s):
                 continue
             if kind in _GATED and not _gate_open(st, s, e, clauses):
+                continue
+            if st[s] in _DEATH and e == s + 1 and _DEATH_MODALS.isdisjoint(st[max(0, s - 6) : s]):
                 continue
             for ti, conf in targets:
                 if s <= ti < e:
@@ -764,6 +872,12 @@ def score(lowered: str, tokens: list[str] | None = None) -> HateResult:
                     continue  # one person: "he is a pig", not "he played like garbage"
                 if kind == "abuse" and abs(ti - s) > 4:
                     continue  # swearing near a group, not anywhere in the sentence
+                if (
+                    kind == "dehum"
+                    and st[s] in _DISEASE
+                    and not (s - ti == 1 or (0 < s - ti <= 4 and _COPULA.intersection(st[ti + 1 : s])))
+                ):
+                    continue
                 sent_best = max(sent_best, min(0.97, (w + amp) * conf))
                 kinds.add(kind)
             if kind == "dehum" and s > 0 and st[s - 1] in _DEICTIC_DETS:

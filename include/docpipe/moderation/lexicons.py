@@ -270,11 +270,12 @@ EXPLICIT_TERMS: dict[str, dict[float, tuple[str, ...]]] = {
             "tranny", "trannies", "shemale*", "retards", "porch monkey*", "jungle bunny", "jungle bunnies",
             "camel jockey*", "kaffir*", "golliwog*", "wog", "wogs", "pikey*", "gyppo*", "zipperhead*", "slant eye*",
             "dune coon*", "mud people", "subhumans", "untermenschen", "muzzie*", "moslem scum", "paki", "pakis",
-            "heeb*",
+            "heeb*", "ching chong", "curry muncher*", "goat fucker*", "shitskin*", "mudslime*", "sheboon*",
+            "dindu*", "groid*", "troon*", "jigaboo*", "pickaninn*", "hymie*", "wigger*", "rapefugee*", "abbos",
         ),
         0.5: (
             "yid", "yids", "whitey", "libtard*", "feminazi*", "half-breed*", "halfbreed*", "negroid*", "spaz", "tard",
-            "tards",
+            "tards", "white trash", "trailer trash", "ooga booga", "anchor babies", "polack*", "dago", "dagos",
         ),
         0.35: (
             "fag", "fags", "dyke", "dykes", "chink", "chinks", "coon", "coons", "retard", "mong", "mongs", "jap",
@@ -403,7 +404,7 @@ _TARGET = (
 _HARM = (
     "kill", "murder", "hurt", "stab", "shoot", "strangle", "choke", "slaughter", "butcher", "hang", "lynch", "rape",
     "behead", "torture", "punch", "gut", "slit", "drown", "poison", "bash", "shank", "mutilate", "stomp",
-    "curb stomp", "hunt down",
+    "curb stomp", "hunt down", "slap", "smack", "euthanize", "euthanise", "bury",
 )
 # fmt: on
 _HARM_VERBS = r"(?:" + "|".join(_HARM) + r")(?:s|es|ed|ing)?"
@@ -412,9 +413,11 @@ _INTENT = (
     r"(?:i(?:'ll| will| am going to|'m going to|'m gonna| am gonna| gonna| shall| want to| wanna|"
     r" am coming to|'m coming to| would love to| swear i will| swear i'll| swear to god i'll)|"
     r"we(?:'ll| will| are going to|'re going to|'re gonna| gonna| shall)|"
-    r"(?:someone|somebody|people) (?:should|will|needs? to|ought to|has to|have to|must))"
+    r"(?:someone|somebody|people) (?:should|will|needs? to|ought to|has to|have to|must)|"
+    r"i(?:'d| would| could)(?: love to| like to| happily| gladly)?|"
+    r"(?:i )?dare (?:you|u) to|you should|you need to|let's|lets|go ahead and)"
 )
-_INTENT_ANCHORS = _toks("i i'll i'm we we'll we're someone somebody people")
+_INTENT_ANCHORS = _toks("i i'll i'm i'd we we'll we're someone somebody people dare you let's lets go")
 
 # A group named as the subject ("muslims are ...") - the pattern is anchored on the group's token;
 # as an object ("kill all the ...") it may be preceded by determiners.
@@ -610,6 +613,131 @@ PATTERNS: tuple[Pattern, ...] = (
         _DEATH_W,
         _toks("go just please should kys kill drink drop burn rot world"),
         (_toks("yourself yourselves themselves kys bleach dead hell without"),),
+    ),
+    # "cut your wrists", "get dead already", "do the world a favour and die": urging someone to harm
+    # themselves
+    Pattern(
+        "death_wish",
+        re.compile(
+            r"(?:(?:cut|slit|slash|open)\s+(?:your|ur|his|her|their)\s+(?:own\s+)?(?:veins|wrists?|throats?)|"
+            r"get dead|(?:drink|pour|swallow|chug)\s+(?:some\s+|a\s+(?:glass|cup|bottle)\s+of\s+)?bleach|"
+            r"do (?:us|the world|everyone|everybody|humanity|society|them|your family) (?:all )?an? favou?r"
+            r" and (?:die|disappear|kill|end|hang|shoot|jump|drown|off)|(?<!don't )(?<!never )jump off (?:a|the) "
+            r"(?:bridge|cliff|roof)|unalive your ?self|neck your ?self|rope your ?self)" + _END
+        ),
+        _DEATH_W,
+        _toks("cut slit slash open get drink pour swallow chug do jump unalive neck rope"),
+        (_toks("veins wrist wrists throat throats dead bleach favor favour bridge cliff roof yourself self"),),
+    ),
+    # "death to all of them", "wishing a slow death on him", "send them to hell", "go get killed"
+    Pattern(
+        "death_wish",
+        re.compile(
+            r"(?:(?:slow|painful|swift|quick)\s+)?death\s+to\s+(?:all\s+)?(?:of\s+)?(?:the\s+)?(?:you|them|those|these|every|people|"
+            + _GROUP_CORE
+            + r")|wish(?:ing|ed|es)?\s+(?:a\s+)?(?:slow\s+|painful\s+|horrible\s+)?death\s+(?:on|upon|for|to)\s+"
+            r"(?:you|him|her|them|every|all|people|" + _GROUP_CORE + r")"
+            r"|send\s+(?:them|him|her|you|em)\s+(?:all\s+)?to\s+hell|(?:go|just)\s+(?:to\s+)?get\s+(?:yourself\s+)?"
+            r"(?:killed|shot|hanged|raped)" + _END
+        ),
+        _DEATH_W,
+        _toks("slow painful swift quick death wish wishing wished wishes send go just"),
+        (_toks("death hell killed shot hanged raped"),),
+    ),
+    # "<some> people must be dead": a death wish on any set of people
+    Pattern(
+        "death_wish",
+        re.compile(
+            r"people\s+(?:like\s+(?:you|that|them|him|her)\s+)?(?:all\s+)?(?:should|must|need to|needs to|"
+            r"deserve to|ought to)\s+(?:all\s+)?(?:die|be dead|be killed|be shot|be hanged|be exterminated|"
+            r"be gassed|be put down)" + _END
+        ),
+        _DEATH_W,
+        _toks("people"),
+        (_toks("should must need needs deserve ought"), _toks("die dead killed shot hanged exterminated gassed put")),
+    ),
+    # "a man in a dress", "she's clearly a guy": mocking a trans person's gender
+    Pattern(
+        "misgendering",
+        re.compile(
+            r"(?:is|are|that's|it's|he's|she's|just|only|still|clearly|obviously|basically)\s+"
+            r"(?:a\s+|just\s+a\s+|just\s+|only\s+|still\s+)?"
+            r"m[ae]n\s+in\s+(?:a\s+)?"
+            r"(?:dress|dresses|wig|wigs|skirt|skirts|makeup|lipstick)|"
+            r"(?:she(?:'s| is)|that(?:'s| is)|it(?:'s| is))\s+(?:clearly\s+|still\s+|obviously\s+|just\s+|really\s+)?"
+            r"a\s+(?:man|dude|guy|bloke)(?=\s*(?:[.!?,;\n]|$))|"
+            r"(?:is|was)\s+(?:it|that|this|he|she)\s+a\s+(?:man|boy|guy)\s+or\s+a\s+(?:woman|girl|lady)" + _END
+        ),
+        {_D: 0.6, _I: 0.5},
+        _toks("just only still clearly obviously basically are she's she that's that it's it is was"),
+        (_toks("dress dresses wig wigs skirt skirts makeup lipstick man dude guy bloke"),),
+    ),
+    # "her place is in the kitchen"
+    Pattern(
+        "group_hostility",
+        re.compile(
+            r"(?:her|their|a woman's|a wife's|a girl's)\s+(?:only\s+)?place\s+is\s+(?:in\s+|at\s+)?(?:the\s+)?"
+            r"(?:kitchen|home|bedroom|bed|house|stove|sink)" + _END
+        ),
+        {_D: 0.65, _I: 0.4},
+        _toks("her their woman's wife's girl's"),
+        (_toks("place"), _toks("kitchen home bedroom bed house stove sink")),
+    ),
+    # "you look like a pig", "you look like a man": mocking someone's looks
+    Pattern(
+        "directed_insult",
+        re.compile(
+            r"(?:you|u|she|he)\s+(?:look|looks|smell|smells)\s+like\s+(?:a\s+|an\s+|some\s+)?(?:fat\s+|ugly\s+|stupid\s+|"
+            r"dumb\s+|hairy\s+|old\s+|little\s+|fucking\s+)*(?:(?:man|dude)(?=\s*(?:[.!?,;\n]|$))|(?:pig|monkey|ape|whale|"
+            r"cow|rat|dog|troll|goblin|orc|tranny|retard|clown|freak|hooker|whore|slut|crackhead|junkie|hobo|terrorist|"
+            r"gorilla|donkey|horse|toad|thumb|potato|shit|garbage|trash)s?" + _END + ")"
+        ),
+        {_I: 0.65},
+        _toks("you u she he"),
+        (_toks("look looks smell smells"),),
+    ),
+    # "i would kill myself if i looked like you": contempt for how someone is
+    Pattern(
+        "contempt",
+        re.compile(
+            r"(?:i(?:'d| would)|i'll|i will)\s+(?:rather\s+|just\s+|honestly\s+)?(?:kill|shoot|hang|off)\s+myself\s+"
+            r"if i (?:had|was|were|looked|got|became|lived)|"
+            r"if i (?:had|was|were|looked like|became)\s+(?:[\w']+\s+){1,5}?i(?:'d| would)\s+(?:just\s+)?"
+            r"(?:kill|shoot|hang|off)\s+myself" + _END
+        ),
+        {_I: 0.7},
+        _toks("i i'd i'll if"),
+        (_toks("myself"),),
+    ),
+    # "beat the shit out of him", "i'd love to see them hang": violence against people, wished or
+    # relished
+    Pattern(
+        "threat",
+        re.compile(
+            r"(?:beat|kick|knock|slap|punch|smack)\s+the\s+(?:fuck|fucking|shit|hell|crap|living daylights|life)\s+"
+            r"(?:out of|outta)\s+" + _TARGET + _END
+        ),
+        {_V: 0.8, _DH: 0.4},
+        _toks("beat kick knock slap punch smack"),
+        (_toks("fuck fucking shit hell crap daylights life"),),
+    ),
+    Pattern(
+        "glorified_violence",
+        re.compile(
+            r"(?:love|loved|loving|enjoy|enjoyed|enjoying|glad|happy|lmao|lmfao|lol|haha|hahaha)\s+"
+            r"(?:[\w']+\s+){0,3}?(?:watching|seeing|to see|to watch)\s+(?:(?!nobody\b|no\b|not\b|never\b|none\b|nothing\b)[\w']+\s+){0,6}?"
+            r"(?:get\s+|got\s+|getting\s+|being\s+)?(?:killed|shot|beaten|lynched|"
+            r"hanged|executed|stabbed|slaughtered|murdered|beheaded|tortured|burned alive|burnt alive|"
+            r"(?:tearing|torn|ripped|ripping|blown) apart|beat (?:him|her|them|his|her|their))" + _END
+        ),
+        {_V: 0.7, _DH: 0.4},
+        _toks("love loved loving enjoy enjoyed enjoying glad happy lmao lmfao lol haha hahaha"),
+        (
+            _toks(
+                "killed shot beaten burn burning burned burnt lynched hanged executed stabbed slaughtered murdered "
+                "suffer suffering beheaded tortured beat apart"
+            ),
+        ),
     ),
     # "muslims are animals", "immigrants are a disease"
     Pattern(

@@ -8,7 +8,8 @@ Scores, per chunk of text (10k characters, overlapping), then the max over chunk
   The model's score counts in full for Toxic only with a target: a threat / insult / dehumanising
   pattern, insult or slur vocabulary, or a group of people named in the text - then it is the
   score of the text with its group words masked ("I am gay" is not offensive; profanity models
-  think it is). Otherwise it stops at 0.45, under the review threshold: swearing at nobody is
+  think it is), and only with a word of contempt in the text (news about a group is scored high
+  for "die" or "cancer" alone). Otherwise it stops at 0.45, under the review threshold: swearing at nobody is
   scored, not held. Toxic also takes 0.9 x the strongest of Insult, Derogatory and the threat
   patterns.
 * **Derogatory (hate towards groups)** - hate.score(): a group named by identity and a hostile
@@ -47,7 +48,7 @@ from .thresholds import (
 log = logging.getLogger(__name__)
 
 ENGINE = "docpipe-local"
-ENGINE_VERSION = "1.1"  # 1.1: hate towards groups, identity-masked model score, profanity not held
+ENGINE_VERSION = "1.2"  # 1.2: violence and self-harm incitement towards people, disability and gender contempt
 
 CHUNK_SIZE = 10_000
 CHUNK_OVERLAP = 500  # > the longest span a pattern can match, so nothing is lost at a boundary
@@ -62,6 +63,19 @@ _WEAK_PATTERNS = ("group_cooccurrence", "masked_profanity")
 _LEXICAL_CATEGORIES = [c for c in CATEGORIES if c != "Toxic"]
 # ceilings for scores made of ordinary (non-explicit) words only
 _LEXICAL_CAP = {"Insult": 0.7, "Derogatory": 0.7, "Violent": 0.7, "Profanity": 0.9, "Sexual": 0.8}
+_TONE_CATEGORIES = ("Profanity", "Insult", "Derogatory", "Violent")
+# fmt: off
+# contempt and disgust words that the category lexicons do not score on their own
+_NEGATIVE_TONE = frozenset({
+    "horrible", "terrible", "awful", "disgusting", "gross", "nasty", "fat", "fatty", "fatso", "slob", "slobs",
+    "ugly", "stupid", "dumb", "miserable", "silly", "lame", "cuck", "cucks", "pathetic", "worthless", "useless",
+    "evil", "sick", "filthy", "dirty", "smelly", "stinking", "lazy", "weird", "weirdo", "creepy", "freak", "freaks",
+    "hate", "hated", "hates", "hating", "trash", "garbage", "loser", "losers", "idiot", "idiots", "ridiculous",
+    "shameful", "shame", "ashamed", "embarrassing", "laughable", "repulsive", "vile", "despicable", "inferior",
+    "primitive", "backward", "savage", "barbaric", "crazy", "insane", "psycho", "retarded", "wrong", "bad",
+    "worst", "worse", "problem", "problems", "annoying", "boring", "dangerous", "threat", "unbearable",
+}) | hs.TRAIT_WORDS | hs.DEHUMANISING_WORDS
+# fmt: on
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 
 # ---------------------------------------------------------------------------------------------
@@ -170,7 +184,11 @@ def _prepare(chunk: str) -> _Prepared:
     # the model - scored on the text with the group words replaced by "people": profanity models
     # score identity words themselves as offensive ("I am gay" ~0.8), which would flag every
     # mention of a group.
+    # ... and only with some hostile tone in the text: news about a group ("23% of men will die of
+    # cancer") makes the model score high on death and disease words alone.
     masked = hate.names_group and not hate.counter_spans
+    if masked and not any(lexical.get(c, 0.0) > 0.0 for c in _TONE_CATEGORIES):
+        masked = not _NEGATIVE_TONE.isdisjoint(tokens)
     if masked:
         rows.append(hs.mask_groups(lowered))
     return _Prepared(res, rows, lexical, masked)
