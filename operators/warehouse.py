@@ -87,6 +87,11 @@ class MergeCuratedOperator(BaseOperator):
         with snowflake_connection(settings.snowflake_conn_id) as sf:
             merged = merge_curated(sf, start)
         self.log.info("MERGE into CURATED: %s", merged)
+        from docpipe import metrics
+
+        for table, rows in merged.items():
+            if isinstance(rows, int):
+                metrics.incr(f"docpipe.warehouse.merged.{table.lower()}", rows)
         return merged
 
 
@@ -108,6 +113,9 @@ class ReconcileWarehouseOperator(BaseOperator):
         ):
             result = reconcile(pg, sf, start, end)
         self.log.info("%s", describe(result))
+        from docpipe import metrics
+
+        metrics.incr("docpipe.warehouse.reconciliation." + ("ok" if result.get("ok") else "mismatch"))
         if not result.get("ok"):
             raise AirflowFailException(f"Snowflake CURATED does not match Postgres:\n{describe(result)}")
         return result

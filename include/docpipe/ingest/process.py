@@ -31,6 +31,7 @@ import psycopg
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from docpipe import metrics
 from docpipe.models import (
     BatchOutcome,
     DocumentError,
@@ -269,6 +270,7 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
     dynamodb.write_documents(ctx.dynamodb, ctx.dynamodb_table, processed, quarantined)
     postgres.write_batch(ctx.pg, processed, quarantined, ctx.run_id)
 
+    _emit_batch_metrics(processed)
     outcome.processed = len(processed)
     outcome.quarantined = len(quarantined) + len(rejected)
     outcome.pages = sum(p.extraction.page_count for p in processed)
@@ -277,6 +279,25 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
         outcome.quarantine_reasons[q.reason] = outcome.quarantine_reasons.get(q.reason, 0) + 1
     outcome.seconds = round(time.monotonic() - started, 3)
     return outcome
+
+
+LOW_CONFIDENCE = 0.8  # fields below this are what review routing looks at
+
+
+def _emit_batch_metrics(processed: Sequence[ProcessedDocument]) -> None:
+    """Per-document latencies, moderation decisions and low-confidence fields (StatsD, docpipe.metrics)."""
+    decisions: dict[str, int] = {}
+    for p in processed:
+        metrics.timing("docpipe.extract.duration", p.extract_ms)
+        metrics.timing("docpipe.moderate.duration", p.moderate_ms)
+        decisions[p.moderation.decision] = decisions.get(p.moderation.decision, 0) + 1
+    for decision, n in decisions.items():
+        metrics.incr(f"docpipe.moderation.{decision}", n)
+    metrics.incr("docpipe.fields.extracted", sum(len(p.extraction.entities) for p in processed))
+    metrics.incr(
+        "docpipe.fields.low_confidence",
+        sum(1 for p in processed for e in p.extraction.entities if e.confidence < LOW_CONFIDENCE),
+    )
 
 
 def summarise(outcomes: Sequence[dict[str, Any]], listed: int) -> dict[str, Any]:
