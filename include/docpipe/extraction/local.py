@@ -30,7 +30,7 @@ from .sniff import SUPPORTED, describe, sniff
 
 # Bump whenever the engine's output for the same bytes would change: stored results are re-extracted
 # when their engine_version differs from this one.
-ENGINE_VERSION = "local-2.0"
+ENGINE_VERSION = "local-2.1"
 
 MIME_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff"}
 _PIL_FORMATS = {"png": {"PNG"}, "jpeg": {"JPEG", "MPO"}, "tiff": {"TIFF"}}

@@ -25,6 +25,9 @@ ENGINES = ("rapidocr", "tesseract")
 # rapidocr shrinks larger images to this long side before detection: rendering PDF pages beyond it is wasted
 RAPIDOCR_MAX_SIDE = 2000
 DET_MAX_SIDE = 1280  # text detection runs on the page shrunk to this; recognition reads the 2000 px image
+# Text lines are read 48 px high; rapidocr pads every batch of lines to at least REC_MIN_WIDTH px. Its default
+# (320) pads short lines ("1", "12.50") with mostly blank input; 96 reads the same text at ~2/3 of the cost.
+REC_MIN_WIDTH = 96
 
 _ENGINE: Any = None
 _ENGINE_LOCK = threading.Lock()
@@ -53,8 +56,11 @@ def _rapidocr() -> Any:
             cv2.setNumThreads(threads)  # its resizes and warps would otherwise start a thread per core
 
             # Measured on scanned receipts (CPU seconds per image, interleaved runs): detecting on an image of at
-            # most 1280 px instead of at least 736 px saves ~20% at the same field accuracy, onnxruntime's memory
-            # arena ~10%, and skipping the 180-degree line classifier ~4% (scans come upright).
+            # most 1280 px instead of at least 736 px saves ~20% at the same field accuracy, and skipping the
+            # 180-degree line classifier ~4% (scans come upright). Padding short lines to 96 px instead of 320 px
+            # before recognition saves ~30% of recognition with the same text read. onnxruntime's memory arena
+            # would save ~4% but keeps the largest page's buffers for good: without it a 500-page PDF peaks at
+            # ~620 MB instead of 810-950 MB.
             _ENGINE = RapidOCR(
                 params={
                     "Global.log_level": "error",
@@ -62,7 +68,8 @@ def _rapidocr() -> Any:
                     "Global.max_side_len": RAPIDOCR_MAX_SIDE,
                     "Det.limit_type": "max",
                     "Det.limit_side_len": DET_MAX_SIDE,
-                    "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
+                    "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
+                    "EngineConfig.onnxruntime.enable_cpu_mem_arena": False,
                     "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                 }
