@@ -125,8 +125,9 @@ def bench_postgres(
 
         def counts() -> tuple[int, int]:
             with psycopg.connect(db_dsn) as conn:
-                return (conn.execute("SELECT count(*) FROM docpipe.documents").fetchone()[0],
-                        conn.execute("SELECT count(*) FROM docpipe.document_fields").fetchone()[0])  # fmt: skip
+                docs = conn.execute("SELECT count(*) FROM docpipe.documents").fetchone()
+                fields = conn.execute("SELECT count(*) FROM docpipe.document_fields").fetchone()
+                return (docs[0] if docs else 0, fields[0] if fields else 0)
 
         # Warm both paths up (imports, connections, catalog caches) on a few documents of their own.
         warm = [synthetic.processed_documents(20, fields=2, tenants=("warmup",), prefix="warmup")]
@@ -268,8 +269,11 @@ def _designs(client: Any, items: Sequence[dict[str, Any]], run: str, created: li
     rows = []
     for w in (1, 4, 8, 16, 32):
         table = fresh(f"put{w}")
-        rows.append(timed(f"PutItem, conditional, {w} in flight", True, items,
-                          lambda t=table, w=w: dynamodb.write_items(client, t, items, workers=w)))  # fmt: skip
+
+        def put(t: str = table, w: int = w) -> None:
+            dynamodb.write_items(client, t, items, workers=w)
+
+        rows.append(timed(f"PutItem, conditional, {w} in flight", True, items, put))
 
     def batch_write(table: str, subset: Sequence[dict[str, Any]], workers: int) -> None:
         def one(chunk: Sequence[dict[str, Any]]) -> None:

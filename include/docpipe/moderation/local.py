@@ -90,7 +90,7 @@ def _model() -> Callable[[list[str]], Any]:
     if _predict_prob is None:
         with _model_lock:
             if _predict_prob is None:
-                from profanity_check import predict_prob  # type: ignore[import-untyped]
+                from profanity_check import predict_prob
 
                 _predict_prob = predict_prob
     return _predict_prob

@@ -321,15 +321,15 @@ def _recording() -> Iterator[tuple[list[tuple[str, str]], list[str]]]:
         emails.extend(v for k, v in values if k == "Email")
         return values
 
-    D.phone, D.party, D._form_values = phone, party, form_values  # type: ignore[assignment]
+    D.phone, D.party, D._form_values = phone, party, form_values
     try:
         yield phones, emails
     finally:
-        D.phone, D.party, D._form_values = orig_phone, orig_party, orig_form  # type: ignore[assignment]
+        D.phone, D.party, D._form_values = orig_phone, orig_party, orig_form
 
 
 def _pdf_text(data: bytes) -> str:
-    import pypdfium2 as pdfium  # type: ignore[import-untyped]
+    import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
     try:

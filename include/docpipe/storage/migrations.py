@@ -48,7 +48,9 @@ def upgrade(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
                        version text PRIMARY KEY, checksum text NOT NULL,
                        applied_at timestamptz NOT NULL DEFAULT now())"""
             )
-            done: dict[str, str] = dict(conn.execute("SELECT version, checksum FROM docpipe.schema_migrations").fetchall())
+            done: dict[str, str] = dict(
+                conn.execute("SELECT version, checksum FROM docpipe.schema_migrations").fetchall()
+            )
             for m in discover(directory):
                 if m.version in done:
                     if done[m.version] != m.checksum:
