@@ -434,3 +434,20 @@ def test_score_can_fail(born_digital):
     doc, result = next((d, r) for d, r in born_digital if d.kind == "invoice")
     wrong = dict(doc.truth, fields={**doc.truth["fields"], "total_amount": "0.01"})
     assert not all(o.correct for o in score(wrong, result))
+
+
+def test_currency_of_a_total_whose_printed_text_carries_no_symbol() -> None:
+    """A total added up from its parts carries the parts' currency but no printed symbol: the currency
+    field still comes from it (this once raised IndexError and quarantined a valid invoice)."""
+    from decimal import Decimal
+
+    from docpipe.extraction.fields import Candidate, Layout, _currency
+    from docpipe.extraction.layout import Segment
+    from docpipe.extraction.normalize import Money
+
+    seg = Segment("1,234.50", 0, 0.7, 0.8, 0.9, 0.82, 1.0, 10.0)
+    money = Money(Decimal("1234.50"), "EUR", "1234.50", True)
+    chosen = {"total_amount": Candidate("total_amount", "1,234.50", {"money": money}, 0.9, seg)}
+    _currency(Layout([]), chosen)
+    assert chosen["currency"].normalized == {"text": "EUR"}
+    assert chosen["currency"].mention == "EUR"

@@ -591,8 +591,11 @@ def _currency(layout: Layout, chosen: dict[str, Candidate]) -> None:
         from_label = currency_tokens(label)
         code = money.currency or (from_label[0][1] if from_label else None)
         if code:
-            if money.currency:
-                mention, seg = currency_tokens(money.text)[0][0], total.seg
+            printed = currency_tokens(money.text)
+            if money.currency and printed:
+                mention, seg = printed[0][0], total.seg
+            elif money.currency:  # the currency came from elsewhere (e.g. a total added up from its parts)
+                mention, seg = money.currency, total.seg
             else:
                 mention, seg = from_label[0][0], total.extra.get("label_seg", total.seg)
             chosen["currency"] = Candidate("currency", mention, {"text": code}, total.score * 0.98, seg, _order(seg))
