@@ -138,7 +138,7 @@ def _install_chromium() -> None:
         subprocess.run(install, env=env, capture_output=True, check=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed with its module: Playwright keeps an event loop running meanwhile
 def browser() -> Iterator[object]:
     """Debian's Chromium under Playwright (installed with apt-get when missing)."""
     if not Path(CHROMIUM).exists():

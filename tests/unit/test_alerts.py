@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
 from types import SimpleNamespace
 
@@ -20,6 +21,13 @@ QUEUED = datetime(2026, 11, 26, 10, 0, 5, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
+def _await(coro):  # type: ignore[no-untyped-def]
+    """Run a coroutine on a fresh event loop in its own thread: a session-wide Playwright browser keeps
+    an event loop running in the main thread, where asyncio.run() refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _deadlines_on(monkeypatch):
     """The session may switch deadlines off for dag.test(); these tests are about them."""
     monkeypatch.delenv("DOCPIPE_DEADLINES", raising=False)
@@ -123,7 +131,7 @@ def test_a_manual_rerun_of_an_old_interval_is_not_late_but_a_late_queued_schedul
 def test_deadline_callback_suppresses_without_touching_any_channel(monkeypatch):
     monkeypatch.setattr(notifiers, "send", lambda *a, **k: pytest.fail("must not send"))
     context = {"dag_run": _run(run_type="backfill"), "deadline": {"deadline_time": QUEUED.isoformat()}}
-    out = asyncio.run(callbacks.deadline_missed(context=context, rule_text="r"))
+    out = _await(callbacks.deadline_missed(context=context, rule_text="r"))
     assert out.startswith("suppressed: backfill")
 
 
@@ -134,7 +142,7 @@ def test_deadline_callback_sends_the_alert(monkeypatch):
     deadline = datetime.now(UTC) - timedelta(seconds=90)
     context = {"dag_run": _run(queued_at=(deadline - timedelta(minutes=45)).isoformat()),
                "deadline": {"id": "x", "deadline_time": deadline}}  # fmt: skip
-    out = asyncio.run(callbacks.deadline_missed(context=context, rule_text="finish within 45 min of being queued"))
+    out = _await(callbacks.deadline_missed(context=context, rule_text="finish within 45 min of being queued"))
     assert out == "sent: {'webhook': 'ok'}"
     (alert,) = sent
     assert alert.kind == "deadline_missed" and 89 <= alert.late_by_seconds <= 150
