@@ -20,14 +20,14 @@ from docpipe.localstack import alert_receiver
 QUEUED = datetime(2026, 11, 26, 10, 0, 5, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
 def _await(coro):  # type: ignore[no-untyped-def]
-    """Run a coroutine on a fresh event loop in its own thread: a session-wide Playwright browser keeps
-    an event loop running in the main thread, where asyncio.run() refuses to start another."""
+    """Run a coroutine on a fresh event loop in its own thread: a Playwright browser left open by
+    another test keeps an event loop running in the main thread, where asyncio.run() refuses to start."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
 
 
+@pytest.fixture(autouse=True)
 def _deadlines_on(monkeypatch):
     """The session may switch deadlines off for dag.test(); these tests are about them."""
     monkeypatch.delenv("DOCPIPE_DEADLINES", raising=False)
