@@ -14,8 +14,6 @@ import secrets
 import shutil
 import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +70,7 @@ class BenchStack:
     airflow_port: int
     env: dict[str, str]
     airflow_started: bool = False
-    _token: str | None = field(default=None, repr=False)
+    _client: Any = field(default=None, repr=False)
 
     @property
     def admin_dsn(self) -> str:
@@ -103,34 +101,21 @@ class BenchStack:
             return ""
         return "".join(log.read_text(errors="replace").splitlines(keepends=True)[-lines:])
 
-    def token(self) -> str:
-        if self._token is None:
-            body = json.dumps({"username": "admin", "password": "admin"}).encode()
-            req = urllib.request.Request(f"{self.base_url}/auth/token", data=body,
-                                         headers={"Content-Type": "application/json"})  # fmt: skip
-            with urllib.request.urlopen(req, timeout=60) as r:
-                self._token = json.loads(r.read())["access_token"]
-        return self._token
-
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        """One call of Airflow's REST API (/api/v2)."""
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            f"{self.base_url}/api/v2{path}", data=data, method=method,
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token()}"},
-        )  # fmt: skip
-        try:
-            with urllib.request.urlopen(req, timeout=120) as r:
-                raw = r.read()
-        except urllib.error.HTTPError as e:
-            raise RuntimeError(f"{method} {path} -> {e.code}: {e.read()[:1000]!r}") from None
-        return json.loads(raw) if raw else None
+        """One call of Airflow's REST API (/api/v2), through the client `docpipe backfill` uses."""
+        from docpipe.commands.backfill import AirflowApi
+
+        if self._client is None:
+            self._client = AirflowApi(self.base_url, "admin", "admin", timeout=120)
+        return self._client.request(method, f"/api/v2{path}", **({} if body is None else {"json": body}))
 
     # ------------------------------------------------------------------ teardown
     def close(self, keep: bool = False) -> None:
         from docpipe import localstack
         from docpipe.localstack.postgres import drop_database
 
+        if self._client is not None:
+            self._client.close()
         if self.airflow_started:
             localstack.stop_airflow(self.workdir)
         localstack.stop_moto(self.workdir)
