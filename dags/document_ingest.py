@@ -25,7 +25,8 @@ is keyed on the document's identity and version, so a retry, rerun or backfill c
 (clear the run, or backfill with "reprocess: all runs"); already-stored documents are skipped.
 
 **Params**: `tenants` (limit to these tenants), `reprocess` (`changed`: new or changed documents only;
-`failed`: also retry quarantined ones; `all`: everything), `batch_size`, `extraction_backend`.
+`failed`: also retry quarantined ones; `all`: everything), `batch_size` (documents per batch task; empty:
+DOCPIPE_BATCH_SIZE), `extraction_backend`.
 """
 
 from __future__ import annotations
@@ -64,7 +65,14 @@ from operators.ingest import DiscoverDocumentsOperator, ProcessDocumentBatchOper
             enum=["changed", "failed", "all"],
             description="changed: new or changed documents; failed: also retry quarantined ones; all: everything.",
         ),
-        "batch_size": Param(200, type="integer", minimum=1, maximum=5000, description="Documents per mapped task."),
+        "batch_size": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            maximum=5000,
+            description="Documents per mapped task (empty: the deployment's DOCPIPE_BATCH_SIZE, 1,000 by default; "
+            "a batch also closes at DOCPIPE_BATCH_MAX_BYTES of uploads).",
+        ),
         "extraction_backend": Param(
             "",
             enum=["", "local", "google"],
@@ -76,7 +84,7 @@ def document_ingest():
     discover = DiscoverDocumentsOperator(
         task_id="discover",
         tenants="{{ params.tenants }}",
-        batch_size="{{ params.batch_size }}",
+        batch_size="{{ params.batch_size or '' }}",
     )
     process = ProcessDocumentBatchOperator.partial(
         task_id="process_batch",

@@ -48,10 +48,14 @@ class DiscoverDocumentsOperator(BaseOperator):
         s3 = aws_client("s3", settings)
         tenants = [t for t in (self.tenants or []) if t]
         refs = discovery.discover(s3, settings.uploads_bucket, settings.uploads_prefix, start, end, tenants)
-        batches = discovery.make_batches(refs, int(self.batch_size or settings.batch_size))
+        requested = str(self.batch_size or "").strip()
+        batch_size = int(requested) if requested not in ("", "None") else settings.batch_size
+        batches = discovery.make_batches(refs, batch_size, settings.batch_max_bytes)
         run_id = context["run_id"]
         descriptors = discovery.write_manifests(s3, settings.processed_bucket, context["dag"].dag_id, run_id, batches)
-        self.log.info("listed %d objects in [%s, %s) -> %d batches", len(refs), start, end, len(batches))
+        self.log.info("listed %d objects (%d bytes) in [%s, %s) -> %d batches of at most %d documents / %d bytes",
+                      len(refs), sum(r.size for r in refs), start, end, len(batches), batch_size,
+                      settings.batch_max_bytes)  # fmt: skip
         context["ti"].xcom_push(
             key="discovery",
             value={"listed": len(refs), "batches": len(descriptors), "interval_start": start.isoformat(),

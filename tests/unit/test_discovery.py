@@ -22,8 +22,8 @@ def _in_memory_aws(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
 
 
-def _ref(key: str = "uploads/acme/2026/03/14/10/a.pdf", etag: str = "e1") -> ObjectRef:
-    return ObjectRef("acme", "b", key, 10, etag, H)
+def _ref(key: str = "uploads/acme/2026/03/14/10/a.pdf", etag: str = "e1", size: int = 10) -> ObjectRef:
+    return ObjectRef("acme", "b", key, size, etag, H)
 
 
 def test_hours_in_is_half_open():
@@ -77,6 +77,27 @@ def test_batches_grow_to_stay_under_the_map_limit():
     assert len(batches) <= discovery.MAX_MAPPED_TASKS
     assert sum(len(b) for b in batches) == 5000
     assert discovery.make_batches([], 10) == []
+
+
+def test_batches_close_at_the_byte_budget():
+    # three small born-digital files, two scans of 300 bytes, one file larger than the whole budget
+    sizes = [10, 10, 10, 300, 300, 2000, 10]
+    refs = [_ref(f"k{i}", size=n) for i, n in enumerate(sizes)]
+    batches = discovery.make_batches(refs, 100, max_bytes=500)
+    assert [[r.size for r in b] for b in batches] == [[10, 10, 10, 300], [300], [2000], [10]]
+    assert [r.key for b in batches for r in b] == [r.key for r in refs]  # order kept, nothing lost
+    # the document count still closes batches under the budget
+    assert [len(b) for b in discovery.make_batches(refs[:3], 2, max_bytes=500)] == [2, 1]
+    # no budget: count only
+    assert [len(b) for b in discovery.make_batches(refs, 4)] == [4, 3]
+
+
+def test_byte_budget_grows_to_stay_under_the_map_limit():
+    refs = [_ref(f"k{i}", size=1000) for i in range(3000)]
+    batches = discovery.make_batches(refs, 1000, max_bytes=1000)  # one document per batch would be 3,000 tasks
+    assert len(batches) <= discovery.MAX_MAPPED_TASKS
+    assert sum(len(b) for b in batches) == 3000
+    assert max(len(b) for b in batches) < 1000  # the budget grew only as far as needed
 
 
 def test_document_id_is_stable_and_distinct():

@@ -155,9 +155,10 @@ def plain_loop(refs: Sequence[Any], batch_size: int, workers: int, on_tick: Call
     time includes starting the processes and loading the engines."""
     import multiprocessing
 
+    from docpipe.config import Settings
     from docpipe.ingest.discovery import make_batches
 
-    batches = make_batches(refs, batch_size)
+    batches = make_batches(refs, batch_size, Settings.from_env().batch_max_bytes)
     jobs = [(i, [r.to_json() for r in b]) for i, b in enumerate(batches)]
     roots = [os.getpid()]
     with TreeSampler(roots) as sampler:

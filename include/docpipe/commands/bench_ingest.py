@@ -32,11 +32,13 @@ import os
 from datetime import datetime
 from typing import Any
 
+from docpipe.config import DEFAULT_BATCH_SIZE
+
 GROUP = "bench"
 NAME = "ingest"
 HELP = "document_ingest over one hour of N documents on the real scheduler, beside a plain Python loop"
 
-DAG_BATCH_SIZE = 200  # the DAG's batch_size param default
+DAG_BATCH_SIZE = DEFAULT_BATCH_SIZE  # what the DAG uses when its batch_size param is empty
 DAG_BATCH_TASKS = 2  # process_batch's max_active_tis_per_dagrun: the plain loop runs as many processes
 
 
@@ -166,8 +168,8 @@ def _print(console: Any, fig: dict[str, Any], loop_fig: dict[str, Any] | None, a
            hour: datetime, kind: str) -> None:  # fmt: skip
     from rich.table import Table
 
-    t = Table(title=f"{fig['documents']:,} {kind} documents in {hour:%Y-%m-%d %H}:00 UTC, batches of "
-                    f"{fig['batch_size']} ({fig['cores']} cores, load average {os.getloadavg()[0]:.1f} at the end)")  # fmt: skip
+    t = Table(title=f"{fig['documents']:,} {kind} documents in {hour:%Y-%m-%d %H}:00 UTC, {fig['batches']} batches "
+                    f"of at most {fig['batch_size']} ({fig['cores']} cores, load average {os.getloadavg()[0]:.1f} at the end)")  # fmt: skip
     t.add_column("measure")
     t.add_column("document_ingest on the scheduler", justify="right")
     t.add_column(f"plain loop ({loop.workers} processes)" if loop else "plain loop (not run)", justify="right")

@@ -74,12 +74,28 @@ def discover(
     return refs
 
 
-def make_batches(refs: Sequence[ObjectRef], batch_size: int) -> list[list[ObjectRef]]:
-    """Split into batches of about `batch_size`, growing them if needed to stay under Airflow's map limit."""
+def make_batches(refs: Sequence[ObjectRef], batch_size: int, max_bytes: int | None = None) -> list[list[ObjectRef]]:
+    """Split into consecutive batches of at most `batch_size` documents and, when `max_bytes` is given,
+    at most `max_bytes` of uploads (a single larger document makes a batch of its own). Both limits grow
+    if needed so that there are never more batches than Airflow maps tasks."""
     if not refs:
         return []
     size = max(batch_size, math.ceil(len(refs) / MAX_MAPPED_TASKS))
-    return [list(refs[i : i + size]) for i in range(0, len(refs), size)]
+    budget = max_bytes
+    while True:
+        batches: list[list[ObjectRef]] = []
+        current: list[ObjectRef] = []
+        current_bytes = 0
+        for ref in refs:
+            if current and (len(current) >= size or (budget is not None and current_bytes + ref.size > budget)):
+                batches.append(current)
+                current, current_bytes = [], 0
+            current.append(ref)
+            current_bytes += ref.size
+        batches.append(current)
+        if len(batches) <= MAX_MAPPED_TASKS or budget is None:
+            return batches
+        budget *= 2  # too many heavy documents for the map limit: fewer, larger batches
 
 
 def manifest_key(dag_id: str, run_id: str, index: int) -> str:

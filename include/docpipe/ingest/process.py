@@ -256,16 +256,21 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
     verdicts = ctx.moderator.moderate_many([r.text for _, _, r, _ in extracted]) if extracted else []
     moderate_ms = int((time.perf_counter() - t0) * 1000 / max(len(extracted), 1))
 
-    processed: list[ProcessedDocument] = []
-    for (ref, sha, result, extract_ms), verdict in zip(extracted, verdicts, strict=True):
+    def put_result(item: tuple[tuple[ObjectRef, str, ExtractionResult, int], Any]) -> str:
+        (ref, sha, result, _), verdict = item
         key = _result_key(ref, sha)
         ctx.s3.put_object(Bucket=ctx.processed_bucket, Key=key, ContentType="application/json",
                           Body=_result_json(ref, sha, result, verdict.to_json()))  # fmt: skip
-        processed.append(
-            ProcessedDocument(ref=ref, content_sha256=sha, extraction=result, moderation=verdict,
-                              result_uri=f"s3://{ctx.processed_bucket}/{key}", extract_ms=extract_ms,
-                              moderate_ms=moderate_ms)
-        )  # fmt: skip
+        return f"s3://{ctx.processed_bucket}/{key}"
+
+    # the results JSONs go up several at a time: one PUT after another took ~a quarter of a born-digital batch
+    with ThreadPoolExecutor(max_workers=ctx.read_workers) as pool:
+        uris = list(pool.map(put_result, zip(extracted, verdicts, strict=True)))
+    processed = [
+        ProcessedDocument(ref=ref, content_sha256=sha, extraction=result, moderation=verdict, result_uri=uri,
+                          extract_ms=extract_ms, moderate_ms=moderate_ms)
+        for (ref, sha, result, extract_ms), verdict, uri in zip(extracted, verdicts, uris, strict=True)
+    ]  # fmt: skip
 
     dynamodb.write_documents(ctx.dynamodb, ctx.dynamodb_table, processed, quarantined)
     postgres.write_batch(ctx.pg, processed, quarantined, ctx.run_id)
