@@ -20,6 +20,13 @@ DEFAULT_BATCH_SIZE = 1000
 DEFAULT_BATCH_MAX_BYTES = 8 * 1024 * 1024
 
 
+def model_cache_dir() -> Path:
+    """Where models derived from installed packages are kept (`DOCPIPE_MODEL_CACHE`): built on first use,
+    shared by every process of the machine or image."""
+    raw = os.environ.get("DOCPIPE_MODEL_CACHE", "").strip()
+    return Path(raw).expanduser() if raw else Path.home() / ".cache" / "docpipe" / "models"
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or invalid; the message says which and how to fix it."""
 
