@@ -29,6 +29,7 @@ system-deps:
 
 install: $(UV) system-deps
 	$(UV) sync --frozen
+	@$(RUN) docpipe models prepare --json >/dev/null || echo "model cache not built: the engines will build it on first use"
 
 demo: install
 	$(RUN) docpipe demo

@@ -81,3 +81,15 @@ def test_an_unwritable_cache_falls_back_to_the_package(tmp_path, monkeypatch):
 
     assert predict is predict_prob
     assert predict(["you idiot"])[0] > 0.5
+
+
+def test_models_prepare_builds_every_cache_entry(cache, capsys):
+    import argparse
+    import json
+
+    from docpipe.commands import models_prepare
+
+    assert models_prepare.run(argparse.Namespace(json=True)) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and all(r["error"] is None for r in rows)
+    assert {r["path"] for r in rows} == {str(p) for p in cache.iterdir()}

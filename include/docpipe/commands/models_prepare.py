@@ -1,0 +1,68 @@
+"""`docpipe models prepare [--json]`: build the model cache (`DOCPIPE_MODEL_CACHE`) ahead of the first task.
+
+The local engines derive fast forms of models that ship in their packages (alt-profanity-check's
+pipeline as NumPy arrays; see each module). A worker builds a missing one on first use, which costs
+that first task seconds; an image build or `make install` runs this once instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+GROUP = "models"
+NAME = "prepare"
+HELP = "build the model cache (derived models of the local engines) so the first task does not pay for it"
+
+
+def _profanity() -> Path:
+    from docpipe.moderation import profanity
+
+    profanity.load()
+    return profanity.cache_path()
+
+
+def preparers() -> dict[str, Callable[[], Path]]:
+    """Each derived model: name -> a function that builds it if missing and returns its file."""
+    return {"alt-profanity-check (NumPy export)": _profanity}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object per model")
+
+
+def run(args: argparse.Namespace) -> int:
+    from docpipe.config import model_cache_dir
+
+    rows = []
+    for name, prepare in preparers().items():
+        t0 = time.perf_counter()
+        try:
+            path = prepare()
+            rows.append({"model": name, "path": str(path), "bytes": path.stat().st_size,
+                         "seconds": round(time.perf_counter() - t0, 2), "error": None})  # fmt: skip
+        except Exception as e:  # noqa: BLE001 - reported per model; the engines fall back at run time
+            rows.append({"model": name, "path": None, "bytes": 0, "seconds": round(time.perf_counter() - t0, 2),
+                         "error": f"{type(e).__name__}: {e}"})  # fmt: skip
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+    else:
+        from rich.table import Table
+
+        from docpipe.cli import console
+
+        table = Table(title=f"model cache: {model_cache_dir()}")
+        for col in ("model", "file", "size", "seconds", "status"):
+            table.add_column(col, justify="right" if col in ("size", "seconds") else "left")
+        for r in rows:
+            table.add_row(r["model"], Path(r["path"]).name if r["path"] else "-", f"{r['bytes'] / 1e6:.1f} MB",
+                          f"{r['seconds']:.2f}", "[green]ready[/green]" if not r["error"] else f"[red]{r['error']}[/red]")  # fmt: skip
+        console.print(table)
+        if any(r["error"] for r in rows):
+            console.print("the engines fall back to the packages' own (slower-starting) models; fix the cache "
+                          "directory (DOCPIPE_MODEL_CACHE must be writable) and run this again")  # fmt: skip
+    return 1 if any(r["error"] for r in rows) else 0
