@@ -37,6 +37,7 @@ from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from docpipe.alerts import callbacks, deadlines
+from docpipe.config import Settings
 from operators.ingest import DiscoverDocumentsOperator, ProcessDocumentBatchOperator, RecordRunAccountingOperator
 
 
@@ -90,7 +91,7 @@ def document_ingest():
         task_id="process_batch",
         reprocess="{{ params.reprocess }}",
         extraction_backend="{{ params.extraction_backend }}",
-        max_active_tis_per_dagrun=2,
+        max_active_tis_per_dagrun=Settings.from_env().batch_tasks_per_run,  # DOCPIPE_BATCH_TASKS_PER_RUN
     ).expand(batch=discover.output)
     RecordRunAccountingOperator(
         task_id="record_run",

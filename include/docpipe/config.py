@@ -18,6 +18,9 @@ DEFAULT_BATCH_SIZE = 1000
 # A batch also closes at this many bytes of uploads, so heavy documents (scans: ~270 KB and ~2.5 CPU s a
 # page) spread over several tasks, and so over the workers' cores, instead of queueing in one.
 DEFAULT_BATCH_MAX_BYTES = 8 * 1024 * 1024
+# Batch tasks of one document_ingest run at once (read when the DAG is parsed): one per worker core the
+# run may take; the rest of the slots stay free for other runs and backfills.
+DEFAULT_BATCH_TASKS_PER_RUN = 2
 
 
 def model_cache_dir() -> Path:
@@ -58,6 +61,7 @@ class Settings:
     moderation_backend: str
     batch_size: int
     batch_max_bytes: int
+    batch_tasks_per_run: int
     max_document_bytes: int
     max_pages: int
 
@@ -77,6 +81,7 @@ class Settings:
             moderation_backend=env("DOCPIPE_MODERATION_BACKEND", "local"),
             batch_size=_int("DOCPIPE_BATCH_SIZE", DEFAULT_BATCH_SIZE),
             batch_max_bytes=_int("DOCPIPE_BATCH_MAX_BYTES", DEFAULT_BATCH_MAX_BYTES),
+            batch_tasks_per_run=_int("DOCPIPE_BATCH_TASKS_PER_RUN", DEFAULT_BATCH_TASKS_PER_RUN),
             max_document_bytes=_int("DOCPIPE_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024),
             max_pages=_int("DOCPIPE_MAX_PAGES", 200),
         )

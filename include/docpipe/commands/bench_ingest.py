@@ -32,14 +32,14 @@ import os
 from datetime import datetime
 from typing import Any
 
-from docpipe.config import DEFAULT_BATCH_SIZE
+from docpipe.config import DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TASKS_PER_RUN
 
 GROUP = "bench"
 NAME = "ingest"
 HELP = "document_ingest over one hour of N documents on the real scheduler, beside a plain Python loop"
 
 DAG_BATCH_SIZE = DEFAULT_BATCH_SIZE  # what the DAG uses when its batch_size param is empty
-DAG_BATCH_TASKS = 2  # process_batch's max_active_tis_per_dagrun: the plain loop runs as many processes
+DAG_BATCH_TASKS = DEFAULT_BATCH_TASKS_PER_RUN  # process_batch's max_active_tis_per_dagrun: the loop's processes
 
 
 def _hour(value: str) -> datetime:
