@@ -77,9 +77,23 @@ def _text_image(lines: list[str], size=(1400, 700)) -> Image.Image:
 def test_get_backend_returns_the_local_engine():
     backend = get_backend()
     assert isinstance(backend, ExtractionBackend)
-    assert (backend.name, backend.version) == ("local", ENGINE_VERSION)
+    assert backend.name == "local"
+    # the version names the OCR models: "+int8r<recipe>" for the int8 detector, nothing for the float ones
+    assert backend.version in (ENGINE_VERSION, f"{ENGINE_VERSION}+int8r1")
     with pytest.raises(ValueError, match="known: .*local"):
         get_backend("no-such-engine")
+
+
+def test_the_engine_version_names_the_ocr_models(monkeypatch):
+    from docpipe.extraction import ocr
+    from docpipe.extraction.local import LocalExtractionBackend
+
+    monkeypatch.setattr(ocr, "_ENGINE", None)  # not loaded yet: the version says what it will load
+    monkeypatch.setenv("DOCPIPE_OCR_INT8", "0")
+    assert LocalExtractionBackend(ocr_engine="rapidocr").version == ENGINE_VERSION
+    monkeypatch.setenv("DOCPIPE_OCR_INT8", "1")
+    assert LocalExtractionBackend(ocr_engine="rapidocr").version == f"{ENGINE_VERSION}+int8r1"
+    assert LocalExtractionBackend(ocr_engine="tesseract").version == f"{ENGINE_VERSION}+tesseract"
 
 
 # ---------------------------------------------------------------------------------------------- born-digital truth

@@ -1,8 +1,9 @@
 """`docpipe models prepare [--json]`: build the model cache (`DOCPIPE_MODEL_CACHE`) ahead of the first task.
 
 The local engines derive fast forms of models that ship in their packages (alt-profanity-check's
-pipeline as NumPy arrays; see each module). A worker builds a missing one on first use, which costs
-that first task seconds; an image build or `make install` runs this once instead.
+pipeline as NumPy arrays, an int8 copy of the OCR text detector; see each module). A worker builds a
+missing one on first use, which costs that first task seconds to a minute; an image build or
+`make install` runs this once instead.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 GROUP = "models"
 NAME = "prepare"
@@ -25,9 +27,21 @@ def _profanity() -> Path:
     return profanity.cache_path()
 
 
-def preparers() -> dict[str, Callable[[], Path]]:
-    """Each derived model: name -> a function that builds it if missing and returns its file."""
-    return {"alt-profanity-check (NumPy export)": _profanity}
+def _ocr_detector() -> Path | None:
+    from docpipe.extraction import ocr, quantize
+
+    if not quantize.enabled():
+        return None  # DOCPIPE_OCR_INT8=0: the float models the wheel ships
+    built = ocr.prepare_int8()
+    if "Det.model_path" not in built:
+        raise RuntimeError("the int8 text detector could not be built (the warning above says why)")
+    return Path(built["Det.model_path"])
+
+
+def preparers() -> dict[str, Callable[[], Path | None]]:
+    """Each derived model: name -> a function that builds it if missing and returns its file (None: the
+    model is switched off by configuration)."""
+    return {"alt-profanity-check (NumPy export)": _profanity, "OCR text detector (int8)": _ocr_detector}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,13 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from docpipe.config import model_cache_dir
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, prepare in preparers().items():
         t0 = time.perf_counter()
         try:
             path = prepare()
-            rows.append({"model": name, "path": str(path), "bytes": path.stat().st_size,
-                         "seconds": round(time.perf_counter() - t0, 2), "error": None})  # fmt: skip
+            rows.append({"model": name, "path": str(path) if path else None,
+                         "bytes": path.stat().st_size if path else 0, "seconds": round(time.perf_counter() - t0, 2),
+                         "error": None})  # fmt: skip
         except Exception as e:  # noqa: BLE001 - reported per model; the engines fall back at run time
             rows.append({"model": name, "path": None, "bytes": 0, "seconds": round(time.perf_counter() - t0, 2),
                          "error": f"{type(e).__name__}: {e}"})  # fmt: skip
@@ -60,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
             table.add_column(col, justify="right" if col in ("size", "seconds") else "left")
         for r in rows:
             table.add_row(r["model"], Path(r["path"]).name if r["path"] else "-", f"{r['bytes'] / 1e6:.1f} MB",
-                          f"{r['seconds']:.2f}", "[green]ready[/green]" if not r["error"] else f"[red]{r['error']}[/red]")  # fmt: skip
+                          f"{r['seconds']:.2f}", f"[red]{r['error']}[/red]" if r["error"] else
+                          "[green]ready[/green]" if r["path"] else "switched off")  # fmt: skip
         console.print(table)
         if any(r["error"] for r in rows):
             console.print("the engines fall back to the packages' own (slower-starting) models; fix the cache "

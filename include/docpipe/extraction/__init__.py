@@ -25,7 +25,10 @@ class ExtractionBackend(Protocol):
     """Turns document bytes into an `ExtractionResult`, or raises the `DocumentError` that says why not."""
 
     name: str
-    version: str
+    @property
+    def version(self) -> str:
+        """Stored with every result; a change re-extracts stored documents."""
+        ...
 
     def extract(self, data: bytes, *, filename: str) -> ExtractionResult: ...
 

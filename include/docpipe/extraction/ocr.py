@@ -16,6 +16,7 @@ import math
 import os
 import threading
 import unicodedata
+from pathlib import Path
 from statistics import median
 from typing import Any
 
@@ -24,12 +25,25 @@ from .layout import Segment
 ENGINES = ("rapidocr", "tesseract")
 # rapidocr shrinks larger images to this long side before detection: rendering PDF pages beyond it is wasted
 RAPIDOCR_MAX_SIDE = 2000
-DET_MAX_SIDE = 1280  # text detection runs on the page shrunk to this; recognition reads the 2000 px image
+# Text detection runs on the page shrunk to this; recognition reads the 2000 px image. On SROIE receipts 960 px
+# instead of 1280 px keeps every field goal (company/date/address/total 0.98/1.00/0.78/0.98 with the int8
+# detector, against 0.96/1.00/0.74/1.00 at 1280 px in float) at ~55% of detection's CPU time.
+DET_MAX_SIDE = 960
 # Text lines are read 48 px high; rapidocr pads every batch of lines to at least REC_MIN_WIDTH px. Its default
 # (320) pads short lines ("1", "12.50") with mostly blank input; 96 reads the same text at ~2/3 of the cost.
 REC_MIN_WIDTH = 96
 
+# rapidocr's bundled models (its defaults for Det/Rec). Those in INT8_MODELS run as int8 copies made on this
+# machine (see quantize.py) unless DOCPIPE_OCR_INT8=0. On SROIE receipts the int8 detector cuts detection's
+# CPU time by ~30% with every field goal still met; an int8 recogniser saved ~20% of recognition but lost
+# addresses (0.72 against 0.74 in float, the goal being 0.73), so recognition stays float.
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
+INT8_MODELS: tuple[str, ...] = ("det",)
+CALIBRATION_DET_SIDE = 1280
+
 _ENGINE: Any = None
+_ENGINE_VARIANT = ""
 _ENGINE_LOCK = threading.Lock()
 
 
@@ -42,9 +56,120 @@ def default_engine() -> str:
     return name
 
 
+def _rapidocr_params(threads: int) -> dict[str, Any]:
+    # Measured on scanned receipts (CPU seconds per image, interleaved runs): detecting on an image of at
+    # most DET_MAX_SIDE px instead of at least 736 px saves ~20% at the same field accuracy, and skipping the
+    # 180-degree line classifier ~4% (scans come upright). Padding short lines to 96 px instead of 320 px
+    # before recognition saves ~30% of recognition with the same text read. onnxruntime's memory arena
+    # would save ~4% but keeps the largest page's buffers for good: without it a 500-page PDF peaks at
+    # ~620 MB instead of 810-950 MB.
+    return {
+        "Global.log_level": "error",
+        "Global.use_cls": False,
+        "Global.max_side_len": RAPIDOCR_MAX_SIDE,
+        "Det.limit_type": "max",
+        "Det.limit_side_len": DET_MAX_SIDE,
+        "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
+        "EngineConfig.onnxruntime.enable_cpu_mem_arena": False,
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+
+
+def bundled_model(name: str) -> Path:
+    import rapidocr
+
+    return Path(rapidocr.__file__).parent / "models" / name
+
+
+class _Recorder:
+    """An inference session that keeps a copy of every input it runs on."""
+
+    def __init__(self, session: Any, sink: list[Any]) -> None:
+        self._session, self._sink = session, sink
+
+    def __call__(self, x: Any) -> Any:
+        self._sink.append(x.copy())
+        return self._session(x)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+def calibration_inputs(params: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, list[Any]]:
+    """What the detection ("det") and recognition ("rec") models in `kinds` are fed while the float engine
+    (`params`) reads the generated calibration pages: preprocessed exactly as in production."""
+    import numpy as np
+    from rapidocr import RapidOCR
+
+    from .quantize import calibration_pages
+
+    pages = [np.asarray(p) for p in calibration_pages()]
+    engine: Any = RapidOCR(params=params)
+    use_rec = "rec" in kinds
+    engine(pages[0], use_rec=use_rec)  # loads the models
+    seen: dict[str, list[Any]] = {kind: [] for kind in kinds}
+    if "det" in kinds:
+        engine.text_det.session = _Recorder(engine.text_det.session, seen["det"])
+    if use_rec:
+        engine.text_rec.session = _Recorder(engine.text_rec.session, seen["rec"])
+    for page in pages:
+        engine(page, use_rec=use_rec)
+    return seen
+
+
+def int8_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Model paths of the int8 copies of the models in INT8_MODELS ({} with DOCPIPE_OCR_INT8=0; a model
+    whose copy cannot be made stays float). Missing copies are built here, calibrated on one reading of the calibration pages."""
+    from . import quantize
+
+    if not quantize.enabled():
+        return {}
+    cache: dict[str, dict[str, list[Any]]] = {}
+
+    def inputs(kind: str) -> list[Any]:
+        if not cache:
+            # activation ranges from pages detected at CALIBRATION_DET_SIDE: on SROIE, a detector calibrated
+            # at 1280 px and run at 960 px read company/address/confident fields at 0.98/0.78/0.992, one
+            # calibrated at 960 px at 0.90/0.74/0.959
+            cache["seen"] = calibration_inputs({**params, "Det.limit_side_len": CALIBRATION_DET_SIDE}, INT8_MODELS)
+        return cache["seen"][kind]
+
+    out: dict[str, Any] = {}
+    for kind, name, key in (("det", DET_MODEL, "Det.model_path"), ("rec", REC_MODEL, "Rec.model_path")):
+        if kind not in INT8_MODELS or key in params:
+            continue
+        keep_float = quantize.head_nodes if kind == "rec" else None
+
+        def build(src: Path, dst: Path, kind: str = kind, keep_float: Any = keep_float) -> None:
+            quantize.quantize_static(src, dst, inputs(kind), keep_float=keep_float)
+
+        path = quantize.int8_model(bundled_model(name), build)
+        if path is not None:
+            out[key] = str(path)
+    return out
+
+
+def prepare_int8() -> dict[str, str]:
+    """Build the missing int8 copies now, as the engine would on first use; their rapidocr model paths."""
+    return int8_params(_rapidocr_params(1))
+
+
+def rapidocr_variant() -> str:
+    """Which models the rapidocr engine reads: "int8r<recipe>" for the int8 copies, "" for the float
+    models. Before the engine is loaded, what it will most likely load (the copies can still fail)."""
+    from . import quantize
+
+    with _ENGINE_LOCK:
+        if _ENGINE is not None:
+            return _ENGINE_VARIANT
+    return f"int8r{quantize.RECIPE_VERSION}" if quantize.enabled() and INT8_MODELS else ""
+
+
 def _rapidocr() -> Any:
-    """The process's rapidocr engine, created on first use (models load in ~0.5 s and take ~150 MB)."""
-    global _ENGINE
+    """The process's rapidocr engine, created on first use (models load in ~0.5 s and take ~150 MB; the
+    first use on a machine also builds the int8 copies, ~1-2 CPU-minutes)."""
+    global _ENGINE, _ENGINE_VARIANT
     with _ENGINE_LOCK:
         if _ENGINE is None:
             # One inference thread: on a shared worker, threads inside one page contend with the other
@@ -53,27 +178,16 @@ def _rapidocr() -> Any:
             import cv2
             from rapidocr import RapidOCR
 
-            cv2.setNumThreads(threads)  # its resizes and warps would otherwise start a thread per core
+            from .quantize import RECIPE_VERSION
 
-            # Measured on scanned receipts (CPU seconds per image, interleaved runs): detecting on an image of at
-            # most 1280 px instead of at least 736 px saves ~20% at the same field accuracy, and skipping the
-            # 180-degree line classifier ~4% (scans come upright). Padding short lines to 96 px instead of 320 px
-            # before recognition saves ~30% of recognition with the same text read. onnxruntime's memory arena
-            # would save ~4% but keeps the largest page's buffers for good: without it a 500-page PDF peaks at
-            # ~620 MB instead of 810-950 MB.
-            _ENGINE = RapidOCR(
-                params={
-                    "Global.log_level": "error",
-                    "Global.use_cls": False,
-                    "Global.max_side_len": RAPIDOCR_MAX_SIDE,
-                    "Det.limit_type": "max",
-                    "Det.limit_side_len": DET_MAX_SIDE,
-                    "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
-                    "EngineConfig.onnxruntime.enable_cpu_mem_arena": False,
-                    "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                }
-            )
+            cv2.setNumThreads(threads)  # its resizes and warps would otherwise start a thread per core
+            params = _rapidocr_params(threads)
+            int8 = int8_params(params)
+            _ENGINE = RapidOCR(params={**params, **int8})
+            kinds = [kind for kind in INT8_MODELS if f"{kind.capitalize()}.model_path" in int8]
+            _ENGINE_VARIANT = f"int8r{RECIPE_VERSION}" if kinds else ""
+            if kinds and kinds != list(INT8_MODELS):
+                _ENGINE_VARIANT += "-" + "+".join(kinds)
         return _ENGINE
 
 

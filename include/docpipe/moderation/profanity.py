@@ -87,7 +87,7 @@ def _fingerprint(files: list[Path]) -> str:
 
 def export_arrays() -> dict[str, Any]:
     """The package's pipeline as plain arrays (imports scikit-learn: the slow path, once per machine)."""
-    import joblib
+    import joblib  # type: ignore[import-untyped]
 
     vec_file, model_file = _package_files()
     vectorizer, model = joblib.load(vec_file), joblib.load(model_file)
