@@ -53,8 +53,8 @@ class DiscoverDocumentsOperator(BaseOperator):
         batches = discovery.make_batches(refs, batch_size, settings.batch_max_bytes)
         run_id = context["run_id"]
         descriptors = discovery.write_manifests(s3, settings.processed_bucket, context["dag"].dag_id, run_id, batches)
-        self.log.info("listed %d objects (%d bytes) in [%s, %s) -> %d batches of at most %d documents / %d bytes",
-                      len(refs), sum(r.size for r in refs), start, end, len(batches), batch_size,
+        self.log.info("listed %d objects in [%s, %s), %d bytes -> %d batches of at most %d documents / %d bytes",
+                      len(refs), start, end, sum(r.size for r in refs), len(batches), batch_size,
                       settings.batch_max_bytes)  # fmt: skip
         context["ti"].xcom_push(
             key="discovery",
