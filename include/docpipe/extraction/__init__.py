@@ -25,6 +25,7 @@ class ExtractionBackend(Protocol):
     """Turns document bytes into an `ExtractionResult`, or raises the `DocumentError` that says why not."""
 
     name: str
+
     @property
     def version(self) -> str:
         """Stored with every result; a change re-extracts stored documents."""

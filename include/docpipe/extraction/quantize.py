@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from docpipe.config import model_cache_dir
+
 log = logging.getLogger(__name__)
 
 # Bump whenever the recipe below changes what a copy contains: copies of older recipes are then rebuilt.
@@ -43,12 +45,6 @@ def enabled() -> bool:
     return (os.environ.get("DOCPIPE_OCR_INT8") or "1").strip().lower() not in _OFF
 
 
-def cache_dir() -> Path:
-    from docpipe.config import model_cache_dir
-
-    return model_cache_dir()
-
-
 def file_sha256(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -63,7 +59,7 @@ def cached_path(src: str | Path) -> Path:
 
     src = Path(src)
     key = f"{file_sha256(src)[:16]}-int8r{RECIPE_VERSION}-ort{onnxruntime.__version__}"
-    return cache_dir() / f"{src.stem}-{key}.onnx"
+    return model_cache_dir() / f"{src.stem}-{key}.onnx"
 
 
 @contextlib.contextmanager
