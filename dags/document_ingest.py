@@ -5,8 +5,8 @@
 partitions of the run's data interval `[data_interval_start, data_interval_end)`.
 
 **Does**, per batch of documents (one mapped task per batch, never per document): reads each object,
-extracts text and fields (local engine by default: PDF text layer, Tesseract OCR for pages without
-one), moderates the text, and writes:
+extracts text and fields (local engine by default: PDF text layer, OCR for pages without one),
+moderates the text, and writes:
 - the Document-AI-shaped result to `s3://$DOCPIPE_PROCESSED_BUCKET/<tenant>/<document_id>/<sha256>.json`;
 - one DynamoDB item per document (conditional on version: an older upload never wins);
 - Postgres rows in `docpipe.documents`, `document_fields`, `moderation_results`, `pii_findings`;
@@ -71,7 +71,7 @@ from operators.ingest import DiscoverDocumentsOperator, ProcessDocumentBatchOper
             type=["null", "integer"],
             minimum=1,
             maximum=5000,
-            description="Documents per mapped task (empty: the deployment's DOCPIPE_BATCH_SIZE, 1,000 by default; "
+            description="Documents per mapped task (empty: the deployment's DOCPIPE_BATCH_SIZE, 2,500 by default; "
             "a batch also closes at DOCPIPE_BATCH_MAX_BYTES of uploads).",
         ),
         "extraction_backend": Param(

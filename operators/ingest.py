@@ -50,12 +50,15 @@ class DiscoverDocumentsOperator(BaseOperator):
         refs = discovery.discover(s3, settings.uploads_bucket, settings.uploads_prefix, start, end, tenants)
         requested = str(self.batch_size or "").strip()
         batch_size = int(requested) if requested not in ("", "None") else settings.batch_size
-        batches = discovery.make_batches(refs, batch_size, settings.batch_max_bytes)
+        batches = discovery.make_batches(
+            refs, batch_size, settings.batch_max_bytes, spread=settings.batch_tasks_per_run
+        )
         run_id = context["run_id"]
         descriptors = discovery.write_manifests(s3, settings.processed_bucket, context["dag"].dag_id, run_id, batches)
-        self.log.info("listed %d objects in [%s, %s), %d bytes -> %d batches of at most %d documents / %d bytes",
-                      len(refs), start, end, sum(r.size for r in refs), len(batches), batch_size,
-                      settings.batch_max_bytes)  # fmt: skip
+        self.log.info("listed %d objects in [%s, %s), %d bytes -> %d batches of %d-%d documents (limits %d documents "
+                      "/ %d bytes, shared over %d batch tasks at once)", len(refs), start, end, sum(r.size for r in refs),
+                      len(batches), min(map(len, batches), default=0), max(map(len, batches), default=0), batch_size,
+                      settings.batch_max_bytes, settings.batch_tasks_per_run)  # fmt: skip
         context["ti"].xcom_push(
             key="discovery",
             value={"listed": len(refs), "batches": len(descriptors), "interval_start": start.isoformat(),

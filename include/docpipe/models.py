@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -99,6 +99,11 @@ class ExtractionResult:
     @property
     def text(self) -> str:
         return str(self.document.get("text", ""))
+
+    def without_document(self) -> ExtractionResult:
+        """This result without its Document-AI JSON (pages, tokens, text), once that is stored: what the
+        Postgres and DynamoDB writers read are the typed attributes."""
+        return replace(self, document={})
 
 
 @dataclass

@@ -206,7 +206,9 @@ def test_the_bench_commands_are_registered_with_their_options():
     register_all(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["bench", "ingest", "--docs", "20", "--scanned", "--json", "--batch-size", "50"])
     assert (args.docs, args.scanned, args.json, args.batch_size) == (20, True, True, 50)
-    assert parser.parse_args(["bench", "ingest"]).batch_size == 1000  # the DAG's own default
+    from docpipe.config import DEFAULT_BATCH_SIZE
+
+    assert parser.parse_args(["bench", "ingest"]).batch_size == DEFAULT_BATCH_SIZE  # the DAG's own default
     assert parser.parse_args(["bench", "discovery"]).older == 100_000
     assert parser.parse_args(["bench", "parse", "--json"]).json is True
 

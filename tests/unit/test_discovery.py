@@ -100,6 +100,33 @@ def test_byte_budget_grows_to_stay_under_the_map_limit():
     assert max(len(b) for b in batches) < 1000  # the budget grew only as far as needed
 
 
+def test_batches_fill_every_slot_of_a_round():
+    refs = [_ref(f"k{i}", size=4000) for i in range(9001)]
+    # nine full batches and one of a single document would leave a slot idle for the whole last round
+    batches = discovery.make_batches(refs, 1000, max_bytes=8 * 1024 * 1024, spread=2)
+    assert len(batches) == 10
+    assert max(len(b) for b in batches) - min(len(b) for b in batches) <= 10
+    assert max(len(b) for b in batches) <= 1000
+    assert [r.key for b in batches for r in b] == [r.key for r in refs]  # order kept, nothing lost
+    # an hour smaller than one batch still uses both slots; a round of three slots takes three batches
+    assert [len(b) for b in discovery.make_batches(refs[:1000], 2500, spread=2)] == [500, 500]
+    assert len(discovery.make_batches(refs[:4000], 1000, spread=3)) == 6
+    # never more batches than documents, nor more than Airflow maps
+    assert [len(b) for b in discovery.make_batches(refs[:1], 2500, spread=4)] == [1]
+    assert len(discovery.make_batches(refs, 1, spread=1000)) <= discovery.MAX_MAPPED_TASKS
+
+
+def test_spread_keeps_the_byte_budget():
+    # scans: the byte budget binds; spreading over two slots must not make any batch heavier than it
+    refs = [_ref(f"k{i}", size=270_000) for i in range(100)]
+    batches = discovery.make_batches(refs, 2500, max_bytes=16 * 1024 * 1024, spread=2)
+    assert [len(b) for b in batches] == [50, 50]
+    budget = 10_000_000
+    batches = discovery.make_batches(refs, 2500, max_bytes=budget, spread=2)
+    assert len(batches) % 2 == 0
+    assert all(sum(r.size for r in b) <= budget for b in batches)
+
+
 def test_document_id_is_stable_and_distinct():
     a, b = _ref("uploads/acme/x.pdf"), _ref("uploads/acme/y.pdf")
     assert a.document_id == _ref("uploads/acme/x.pdf", etag="other").document_id

@@ -122,6 +122,7 @@ def _loop_init(run_id: str) -> None:
     from docpipe.moderation import get_backend as get_moderator
 
     setproctitle("docpipe bench loop worker")
+    os.dup2(2, 1)  # the workers' log lines go to stderr: stdout carries only the command's output (--json)
     settings = Settings.from_env()
     _WORKER["ctx"] = BatchContext(
         s3=aws_client("s3", settings), dynamodb=aws_client("dynamodb", settings), pg=postgres_connection(settings),
@@ -158,7 +159,7 @@ def plain_loop(refs: Sequence[Any], batch_size: int, workers: int, on_tick: Call
     from docpipe.config import Settings
     from docpipe.ingest.discovery import make_batches
 
-    batches = make_batches(refs, batch_size, Settings.from_env().batch_max_bytes)
+    batches = make_batches(refs, batch_size, Settings.from_env().batch_max_bytes, spread=workers)
     jobs = [(i, [r.to_json() for r in b]) for i, b in enumerate(batches)]
     roots = [os.getpid()]
     with TreeSampler(roots) as sampler:

@@ -74,28 +74,54 @@ def discover(
     return refs
 
 
-def make_batches(refs: Sequence[ObjectRef], batch_size: int, max_bytes: int | None = None) -> list[list[ObjectRef]]:
+def _greedy(sizes: Sequence[int], count: int, budget: float | None) -> list[int]:
+    """Where consecutive batches end (exclusive indexes into `sizes`) when each closes at `count`
+    documents or, with a `budget`, before its bytes would pass it (a larger document goes alone)."""
+    ends: list[int] = []
+    n = used = 0
+    for i, size in enumerate(sizes):
+        if n and (n >= count or (budget is not None and used + size > budget)):
+            ends.append(i)
+            n = used = 0
+        n += 1
+        used += size
+    ends.append(len(sizes))
+    return ends
+
+
+def make_batches(
+    refs: Sequence[ObjectRef], batch_size: int, max_bytes: int | None = None, spread: int = 1
+) -> list[list[ObjectRef]]:
     """Split into consecutive batches of at most `batch_size` documents and, when `max_bytes` is given,
     at most `max_bytes` of uploads (a single larger document makes a batch of its own). Both limits grow
-    if needed so that there are never more batches than Airflow maps tasks."""
+    if needed so that there are never more batches than Airflow maps tasks.
+
+    The batch count is then rounded up to a multiple of `spread` (the batch tasks a run takes at once)
+    and the documents shared out as evenly as the limits allow: the smallest limits, scaled down
+    together, that still fit in that many batches. So every round of tasks fills its slots: 1,000
+    documents make two batches of 500 for two slots (not one of 1,000), and 9,001 make ten of ~900
+    (not nine of 1,000 and one of 1)."""
     if not refs:
         return []
-    size = max(batch_size, math.ceil(len(refs) / MAX_MAPPED_TASKS))
-    budget = max_bytes
-    while True:
-        batches: list[list[ObjectRef]] = []
-        current: list[ObjectRef] = []
-        current_bytes = 0
-        for ref in refs:
-            if current and (len(current) >= size or (budget is not None and current_bytes + ref.size > budget)):
-                batches.append(current)
-                current, current_bytes = [], 0
-            current.append(ref)
-            current_bytes += ref.size
-        batches.append(current)
-        if len(batches) <= MAX_MAPPED_TASKS or budget is None:
-            return batches
+    sizes = [r.size for r in refs]
+    count = max(batch_size, math.ceil(len(refs) / MAX_MAPPED_TASKS))
+    budget: float | None = max_bytes
+    ends = _greedy(sizes, count, budget)
+    while budget is not None and len(ends) > MAX_MAPPED_TASKS:
         budget *= 2  # too many heavy documents for the map limit: fewer, larger batches
+        ends = _greedy(sizes, count, budget)
+    spread = max(1, spread)
+    target = min(len(refs), MAX_MAPPED_TASKS, -(-len(ends) // spread) * spread)
+    low, high = 1, count  # the smallest document limit (the byte budget scaled with it) giving <= target batches
+    while low < high:
+        mid = (low + high) // 2
+        if len(_greedy(sizes, mid, None if budget is None else budget * mid / count)) <= target:
+            high = mid
+        else:
+            low = mid + 1
+    if low < count:
+        ends = _greedy(sizes, low, None if budget is None else budget * low / count)
+    return [list(refs[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def manifest_key(dag_id: str, run_id: str, index: int) -> str:

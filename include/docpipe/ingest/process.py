@@ -208,6 +208,11 @@ def _result_json(ref: ObjectRef, sha: str, ex: ExtractionResult, moderation: dic
     ).encode()  # fmt: skip
 
 
+# Documents extracted, moderated and put to S3 together. Their Document-AI JSON is dropped once stored, so a
+# task holds at most this many of them, plus the batch's store rows, whatever the batch size.
+CHUNK_DOCUMENTS = 200
+
+
 def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]) -> BatchOutcome:
     started = time.monotonic()
     outcome = BatchOutcome(batch_index=batch_index, listed=len(refs))
@@ -229,9 +234,34 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
         except DocumentError as e:
             return ref, e
 
-    extracted: list[tuple[ObjectRef, str, ExtractionResult, int]] = []
     quarantined: list[QuarantinedDocument] = []
-    with ThreadPoolExecutor(max_workers=ctx.read_workers) as pool:
+    processed: list[ProcessedDocument] = []
+
+    def put_result(item: tuple[tuple[ObjectRef, str, ExtractionResult, int], Any]) -> str:
+        (ref, sha, result, _), verdict = item
+        key = _result_key(ref, sha)
+        ctx.s3.put_object(Bucket=ctx.processed_bucket, Key=key, ContentType="application/json",
+                          Body=_result_json(ref, sha, result, verdict.to_json()))  # fmt: skip
+        return f"s3://{ctx.processed_bucket}/{key}"
+
+    def finish(extracted: list[tuple[ObjectRef, str, ExtractionResult, int]]) -> None:
+        """Moderate a chunk, put its results JSONs, and keep only what the stores need of it."""
+        if not extracted:
+            return
+        t0 = time.perf_counter()
+        verdicts = ctx.moderator.moderate_many([r.text for _, _, r, _ in extracted])
+        moderate_ms = int((time.perf_counter() - t0) * 1000 / len(extracted))
+        # several PUTs at a time: one after another took ~a quarter of a born-digital batch
+        uris = list(put_pool.map(put_result, zip(extracted, verdicts, strict=True)))
+        processed.extend(
+            ProcessedDocument(ref=ref, content_sha256=sha, extraction=result.without_document(), moderation=verdict,
+                              result_uri=uri, extract_ms=extract_ms, moderate_ms=moderate_ms)
+            for (ref, sha, result, extract_ms), verdict, uri in zip(extracted, verdicts, uris, strict=True)
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=ctx.read_workers) as pool, \
+            ThreadPoolExecutor(max_workers=ctx.read_workers) as put_pool:  # fmt: skip
+        chunk: list[tuple[ObjectRef, str, ExtractionResult, int]] = []
         for ref, data in pool.map(read, todo):  # reads overlap with extraction
             if isinstance(data, DocumentError):
                 quarantined.append(_quarantine(ctx, ref, None, data))
@@ -250,27 +280,11 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
                 quarantined.append(_quarantine(ctx, ref, sha, EngineFailure(
                     f"the extraction engine failed: {type(e).__name__}: {e}")))  # fmt: skip
                 continue
-            extracted.append((ref, sha, result, int((time.perf_counter() - t0) * 1000)))
-
-    t0 = time.perf_counter()
-    verdicts = ctx.moderator.moderate_many([r.text for _, _, r, _ in extracted]) if extracted else []
-    moderate_ms = int((time.perf_counter() - t0) * 1000 / max(len(extracted), 1))
-
-    def put_result(item: tuple[tuple[ObjectRef, str, ExtractionResult, int], Any]) -> str:
-        (ref, sha, result, _), verdict = item
-        key = _result_key(ref, sha)
-        ctx.s3.put_object(Bucket=ctx.processed_bucket, Key=key, ContentType="application/json",
-                          Body=_result_json(ref, sha, result, verdict.to_json()))  # fmt: skip
-        return f"s3://{ctx.processed_bucket}/{key}"
-
-    # the results JSONs go up several at a time: one PUT after another took ~a quarter of a born-digital batch
-    with ThreadPoolExecutor(max_workers=ctx.read_workers) as pool:
-        uris = list(pool.map(put_result, zip(extracted, verdicts, strict=True)))
-    processed = [
-        ProcessedDocument(ref=ref, content_sha256=sha, extraction=result, moderation=verdict, result_uri=uri,
-                          extract_ms=extract_ms, moderate_ms=moderate_ms)
-        for (ref, sha, result, extract_ms), verdict, uri in zip(extracted, verdicts, uris, strict=True)
-    ]  # fmt: skip
+            chunk.append((ref, sha, result, int((time.perf_counter() - t0) * 1000)))
+            if len(chunk) >= CHUNK_DOCUMENTS:
+                finish(chunk)
+                chunk = []
+        finish(chunk)
 
     dynamodb.write_documents(ctx.dynamodb, ctx.dynamodb_table, processed, quarantined)
     postgres.write_batch(ctx.pg, processed, quarantined, ctx.run_id)
