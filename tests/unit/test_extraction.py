@@ -78,8 +78,9 @@ def test_get_backend_returns_the_local_engine():
     backend = get_backend()
     assert isinstance(backend, ExtractionBackend)
     assert backend.name == "local"
-    # the version names the OCR models: "+int8r<recipe>" for the int8 detector, nothing for the float ones
-    assert backend.version in (ENGINE_VERSION, f"{ENGINE_VERSION}+int8r1")
+    # the version names the OCR models: "+int8r<recipe>" for the int8 detector, "+latinr<recipe>" for the
+    # recogniser pruned to Latin, nothing for the models the wheel ships
+    assert backend.version in {ENGINE_VERSION + s for s in ("", "+int8r1", "+latinr1", "+int8r1+latinr1")}
     with pytest.raises(ValueError, match="known: .*local"):
         get_backend("no-such-engine")
 
@@ -89,6 +90,7 @@ def test_the_engine_version_names_the_ocr_models(monkeypatch):
     from docpipe.extraction.local import LocalExtractionBackend
 
     monkeypatch.setattr(ocr, "_ENGINE", None)  # not loaded yet: the version says what it will load
+    monkeypatch.setenv("DOCPIPE_OCR_CHARSET", "all")  # the Latin recogniser's "+latinr1": test_ocr_charset.py
     monkeypatch.setenv("DOCPIPE_OCR_INT8", "0")
     assert LocalExtractionBackend(ocr_engine="rapidocr").version == ENGINE_VERSION
     monkeypatch.setenv("DOCPIPE_OCR_INT8", "1")

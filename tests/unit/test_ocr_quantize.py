@@ -166,6 +166,7 @@ def test_the_env_switch(monkeypatch, value, on):
 
 def test_switched_off_the_engine_reads_the_float_models(monkeypatch, cache):
     monkeypatch.setenv("DOCPIPE_OCR_INT8", "0")
+    monkeypatch.setenv("DOCPIPE_OCR_CHARSET", "all")  # the wheel's recogniser too (test_ocr_charset.py)
 
     def no_int8(*args, **kwargs):
         raise AssertionError("int8 copies must not be made when switched off")

@@ -90,9 +90,11 @@ def test_models_prepare_builds_the_cache_and_skips_what_is_switched_off(cache, c
     from docpipe.commands import models_prepare
 
     monkeypatch.setenv("DOCPIPE_OCR_INT8", "0")  # the int8 OCR build has its own tests (test_ocr_quantize.py)
+    monkeypatch.setenv("DOCPIPE_OCR_CHARSET", "all")  # and so has the Latin recogniser (test_ocr_charset.py)
     assert models_prepare.run(argparse.Namespace(json=True)) == 0
     rows = {r["model"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert all(r["error"] is None for r in rows.values())
     assert rows["OCR text detector (int8)"]["path"] is None
+    assert rows["OCR recogniser (Latin characters)"]["path"] is None
     assert rows["alt-profanity-check (NumPy export)"]["path"] == str(profanity.cache_path())
     assert [p.name for p in cache.iterdir()] == [profanity.cache_path().name]

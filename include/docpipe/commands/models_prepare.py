@@ -1,7 +1,8 @@
 """`docpipe models prepare [--json]`: build the model cache (`DOCPIPE_MODEL_CACHE`) ahead of the first task.
 
 The local engines derive fast forms of models that ship in their packages (alt-profanity-check's
-pipeline as NumPy arrays, an int8 copy of the OCR text detector; see each module). A worker builds a
+pipeline as NumPy arrays, an int8 copy of the OCR text detector, the OCR recogniser pruned to Latin
+characters; see each module). A worker builds a
 missing one on first use, which costs that first task seconds to a minute; an image build or
 `make install` runs this once instead.
 """
@@ -27,12 +28,23 @@ def _profanity() -> Path:
     return profanity.cache_path()
 
 
+def _ocr_recognizer() -> Path | None:
+    from docpipe.extraction import ocr
+
+    if ocr.default_charset() == "all":
+        return None  # DOCPIPE_OCR_CHARSET=all: the wheel's recogniser
+    built = ocr.charset_params({})
+    if "Rec.model_path" not in built:
+        raise RuntimeError("the Latin recogniser could not be built (the warning above says why)")
+    return Path(built["Rec.model_path"])
+
+
 def _ocr_detector() -> Path | None:
     from docpipe.extraction import ocr, quantize
 
     if not quantize.enabled():
         return None  # DOCPIPE_OCR_INT8=0: the float models the wheel ships
-    built = ocr.prepare_int8()
+    built = ocr.prepare_models()  # with the recogniser of the row above, already built
     if "Det.model_path" not in built:
         raise RuntimeError("the int8 text detector could not be built (the warning above says why)")
     return Path(built["Det.model_path"])
@@ -41,7 +53,11 @@ def _ocr_detector() -> Path | None:
 def preparers() -> dict[str, Callable[[], Path | None]]:
     """Each derived model: name -> a function that builds it if missing and returns its file (None: the
     model is switched off by configuration)."""
-    return {"alt-profanity-check (NumPy export)": _profanity, "OCR text detector (int8)": _ocr_detector}
+    return {
+        "alt-profanity-check (NumPy export)": _profanity,
+        "OCR recogniser (Latin characters)": _ocr_recognizer,
+        "OCR text detector (int8)": _ocr_detector,
+    }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

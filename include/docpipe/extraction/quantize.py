@@ -1,18 +1,22 @@
-"""int8 copies of the OCR models, built on this machine on first use and kept in a cache directory.
+"""Derived copies of the OCR models, built on this machine on first use and kept in a cache directory:
+int8 copies, and a recogniser whose classifier keeps only the characters of one script.
 
 The PP-OCR models are third-party files shipped inside the rapidocr wheel; instead of carrying a modified
-copy in this repository, the int8 copy is made where it runs: static quantization (QDQ) with int8
+copy in this repository, the derived copy is made where it runs. int8: static quantization (QDQ) with int8
 weights per output channel in a 7-bit range (onnxruntime's advice for CPUs without VNNI, whose 8-bit
 multiplies can saturate otherwise), and uint8 activations whose ranges are calibrated on pages rendered
-by docpipe's own sample generator, never on customer or third-party documents.
+by docpipe's own sample generator, never on customer or third-party documents. Pruned classes: the
+recogniser's last projection with the columns of the other characters dropped (see `prune_classes`).
 
-A copy is named by the source file's sha256, the recipe version and the onnxruntime version, so a new
-wheel, a changed recipe or a new quantizer builds a new copy instead of reusing a stale one. It is
-written to a temporary file and renamed into place, under a file lock, so concurrent workers build it
-once and never read half a file. Anything going wrong leaves the caller on the float model.
+A copy is named by the source file's sha256, a recipe tag (`int8r1`, `latinr1`, ...) and the onnxruntime
+version, so a new wheel, a changed recipe or a new onnxruntime builds a new copy instead of reusing a
+stale one, and copies of different recipes never share a name. It is written to a temporary file and
+renamed into place, under a file lock, so concurrent workers build it once and never read half a file.
+Anything going wrong leaves the caller on the model the copy derives from.
 
 Environment:
 - DOCPIPE_OCR_INT8=0 turns the int8 models off (float models, as the wheel ships them);
+- DOCPIPE_OCR_CHARSET=all reads with the wheel's recogniser instead of the Latin copy (see ocr.py);
 - DOCPIPE_MODEL_CACHE is the cache directory (default ~/.cache/docpipe/models).
 """
 
@@ -53,12 +57,18 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def cached_path(src: str | Path) -> Path:
-    """Where the int8 copy of `src` lives: named by its content, the recipe and the quantizer's version."""
+def int8_tag() -> str:
+    """The recipe tag of the int8 copies."""
+    return f"int8r{RECIPE_VERSION}"
+
+
+def cached_path(src: str | Path, tag: str | None = None) -> Path:
+    """Where the copy of `src` made by the recipe `tag` (default: the int8 one) lives: named by the source's
+    content, the recipe and onnxruntime's version."""
     import onnxruntime
 
     src = Path(src)
-    key = f"{file_sha256(src)[:16]}-int8r{RECIPE_VERSION}-ort{onnxruntime.__version__}"
+    key = f"{file_sha256(src)[:16]}-{tag or int8_tag()}-ort{onnxruntime.__version__}"
     return model_cache_dir() / f"{src.stem}-{key}.onnx"
 
 
@@ -78,11 +88,11 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def ensure_model(src: str | Path, build: Callable[[Path, Path], None]) -> Path:
-    """The cached int8 copy of `src`, made by `build(src, tmp_path)` when missing. The copy appears
-    atomically: a temp file in the cache directory, renamed into place once complete."""
+def ensure_model(src: str | Path, build: Callable[[Path, Path], None], *, tag: str | None = None) -> Path:
+    """The cached copy of `src` made by the recipe `tag` (default: int8), made by `build(src, tmp_path)` when
+    missing. The copy appears atomically: a temp file in the cache directory, renamed into place once complete."""
     src = Path(src)
-    target = cached_path(src)
+    target = cached_path(src, tag)
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,13 +111,21 @@ def ensure_model(src: str | Path, build: Callable[[Path, Path], None]) -> Path:
     return target
 
 
-def int8_model(src: str | Path, build: Callable[[Path, Path], None]) -> Path | None:
-    """`ensure_model`, or None (with a warning) when the copy cannot be made: the caller keeps the float model."""
+def derived_model(
+    src: str | Path, tag: str, build: Callable[[Path, Path], None], *, instead: str = "the float model"
+) -> Path | None:
+    """`ensure_model` for the recipe `tag`, or None (with a warning naming what runs `instead`) when the copy
+    cannot be made: the caller keeps the model it was derived from."""
     try:
-        return ensure_model(src, build)
-    except Exception as exc:  # noqa: BLE001 - any failure means "run the float model"
-        log.warning("int8 copy of %s unavailable, using the float model: %s: %s", src, type(exc).__name__, exc)
+        return ensure_model(src, build, tag=tag)
+    except Exception as exc:  # noqa: BLE001 - any failure means "run the source model"
+        log.warning("%s copy of %s unavailable, using %s: %s: %s", tag, src, instead, type(exc).__name__, exc)
         return None
+
+
+def int8_model(src: str | Path, build: Callable[[Path, Path], None]) -> Path | None:
+    """The int8 copy of `src` (`derived_model`), or None: the caller keeps the float model."""
+    return derived_model(src, int8_tag(), build)
 
 
 def head_nodes(model: Any) -> list[str]:
@@ -125,6 +143,69 @@ def head_nodes(model: Any) -> list[str]:
                 reached |= set(n.output)
                 names.append(n.name)
     return list(dict.fromkeys(names))
+
+
+def prune_classes(src: Path, dst: Path, keep: Callable[[str], bool]) -> int:
+    """Write to `dst` the CTC recognition model `src` reduced to the classes of the characters for which
+    `keep(char)` holds; the number of classes left.
+
+    The model ends in a projection to one score per class (the last MatMul, with an initializer weight
+    [features, classes] and an optional bias Add), then a softmax. As rapidocr reads it, class 0 is the CTC
+    blank, classes 1..n are the n characters of the metadata entry "character" (one a line) and class n+1
+    the space rapidocr appends to that list; blank and space are always kept. The kept classes' logits are
+    unchanged: the softmax spreads what the dropped characters scored over the kept ones. The character
+    list, the output's shape and the shapes recorded for the tensors after the projection are rewritten
+    to the classes kept."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(src))
+    meta = {p.key: p for p in model.metadata_props}
+    if "character" not in meta:
+        raise ValueError(f"{src} has no character list (metadata 'character')")
+    chars = meta["character"].value.splitlines()  # as rapidocr splits it
+    classes = len(chars) + 2
+    nodes = list(model.graph.node)  # topological order
+    last = max((i for i, n in enumerate(nodes) if n.op_type in ("MatMul", "Gemm")), default=None)
+    if last is None or nodes[last].op_type != "MatMul":
+        raise ValueError(f"{src} does not end in a MatMul projection")
+    inits = {i.name: i for i in model.graph.initializer}
+    uses: dict[str, int] = {}
+    for n in nodes:
+        for name in n.input:
+            uses[name] = uses.get(name, 0) + 1
+    head = nodes[last]
+    weight = inits.get(head.input[1])
+    if weight is None or list(weight.dims)[-1:] != [classes] or uses[weight.name] != 1:
+        raise ValueError(f"{src}: the projection's weight is not a [features, {classes}] initializer of its own")
+    params = [weight]
+    consumers = [n for n in nodes[last + 1 :] if head.output[0] in n.input]
+    if len(consumers) == 1 and consumers[0].op_type == "Add":
+        other = [name for name in consumers[0].input if name != head.output[0]]
+        bias = inits.get(other[0]) if len(other) == 1 else None
+        if bias is not None and list(bias.dims) == [classes] and uses[bias.name] == 1:
+            params.append(bias)
+    kept = [j for j, ch in enumerate(chars) if keep(ch)]
+    index = np.array([0] + [1 + j for j in kept] + [classes - 1])
+    for init in params:
+        arr = numpy_helper.to_array(init)
+        init.CopyFrom(numpy_helper.from_array(np.ascontiguousarray(np.take(arr, index, axis=-1)), init.name))
+    # the tensors from the projection on carry a class axis: record its new size where a shape was stored
+    reached = set(head.output)
+    for n in nodes[last + 1 :]:
+        if reached & set(n.input):
+            reached |= set(n.output)
+    for info in [*model.graph.value_info, *model.graph.output]:
+        if info.name in reached:
+            for dim in info.type.tensor_type.shape.dim:
+                if dim.dim_value == classes:
+                    dim.dim_value = len(index)
+    meta["character"].value = "\n".join(chars[j] for j in kept)
+    onnx.checker.check_model(model)
+    onnx.shape_inference.infer_shapes(model, strict_mode=True)  # raises on any shape left stale
+    onnx.save(model, str(dst))
+    return len(index)
 
 
 def quantize_static(
