@@ -14,12 +14,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # Documents per batch task. A task spends ~3 s starting (process, Airflow's task runner, clients, engines) and
 # a born-digital document ~25 ms: at 2,500 a batch that start-up is ~5% of the task. Measured on 10,000
-# born-digital documents with two batch tasks at once: 19% Airflow overhead at 1,000 a batch, see README.
+# born-digital documents with two batch tasks at once: 19% Airflow overhead at 1,000 a batch, 13% at 2,500.
 DEFAULT_BATCH_SIZE = 2500
-# A batch also closes at this many bytes of uploads, so heavy documents (scans: ~270 KB and ~2.5 CPU s a
-# page) spread over several tasks, and so over the workers' cores, instead of queueing in one. 2,500
-# born-digital documents (~4 KB each) stay under it.
-DEFAULT_BATCH_MAX_BYTES = 16 * 1024 * 1024
+# A batch also closes at this many bytes of uploads, so heavy documents (scans: ~0.3-4 MB and ~1.1 CPU s a
+# page) spread over several tasks, and so over the workers' cores, instead of queueing in one. Measured on
+# 1,000 scans (879 MB): 16 MiB made 58 batches and 0.70 pages/s per core end to end, 64 MiB 14 batches and
+# 0.78 (each task loads the OCR models and starts in ~2 s). 2,500 born-digital documents stay far under it.
+DEFAULT_BATCH_MAX_BYTES = 64 * 1024 * 1024
 # Batch tasks of one document_ingest run at once (read when the DAG is parsed): one per worker core the
 # run may take; the rest of the slots stay free for other runs and backfills.
 DEFAULT_BATCH_TASKS_PER_RUN = 2

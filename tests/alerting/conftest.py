@@ -22,7 +22,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from docpipe.bench.stack import wait_for
 from docpipe.localstack.statsd_receiver import StatsdReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,19 +102,11 @@ class AirflowUnderTest:
 
 
 def _wait(what: str, check, timeout: float, airflow: AirflowUnderTest | None = None, interval: float = 1.0):
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-            if result:
-                return result
-        except Exception as e:  # a component that is still starting answers with errors
-            last_error = e
-        time.sleep(interval)
-    detail = f" (last error: {last_error})" if last_error else ""
-    extra = f"\n{airflow.diagnostics()}" if airflow else ""
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{detail}; load: {os.getloadavg()}{extra}")
+    """`wait_for`, failing the test with the machine's load (and Airflow's diagnostics) on a timeout."""
+    try:
+        return wait_for(what, check, timeout, interval, diagnostics=airflow.diagnostics if airflow else None)
+    except TimeoutError as e:
+        raise AssertionError(f"{e}\nload: {os.getloadavg()}") from None
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -61,8 +61,23 @@ def stores(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
     return written
 
 
-def test_chunks_reach_every_store_once_in_order(stores: dict[str, list], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(process, "CHUNK_DOCUMENTS", 3)
+def _chunk_sizes(page_counts: list[int], documents: int, pages: int) -> list[int]:
+    sizes, current = [], []
+    for n in page_counts:
+        current.append(n)
+        if len(current) >= documents or sum(current) >= pages:
+            sizes.append(len(current))
+            current = []
+    return sizes + ([len(current)] if current else [])
+
+
+@pytest.mark.parametrize(("documents", "pages"), [(3, 100), (200, 2)])
+def test_chunks_reach_every_store_once_in_order(
+    stores: dict[str, list], monkeypatch: pytest.MonkeyPatch, documents: int, pages: int
+) -> None:
+    # a chunk closes at `documents` documents or once it holds `pages` pages
+    monkeypatch.setattr(process, "CHUNK_DOCUMENTS", documents)
+    monkeypatch.setattr(process, "CHUNK_PAGES", pages)
     docs = list(generate_documents(8, tenants=["acme"], seed=4242, scanned_share=0.0, bad=1))
     objects = {f"uploads/acme/2026/03/15/09/{d.filename}": d.data for d in docs}
     refs = [ObjectRef(tenant_id="acme", bucket="uploads", key=k, size=len(v), etag="e", last_modified=HOUR)
@@ -74,8 +89,10 @@ def test_chunks_reach_every_store_once_in_order(stores: dict[str, list], monkeyp
     outcome = process_batch(ctx, 0, refs)
 
     assert (outcome.listed, outcome.processed, outcome.quarantined) == (9, 8, 1)
-    assert moderator.calls == [3, 3, 2]  # moderated chunk by chunk, never the whole batch at once
     stored = stores["processed"]
+    # moderated chunk by chunk, never the whole batch at once
+    assert moderator.calls == _chunk_sizes([p.extraction.page_count for p in stored], documents, pages)
+    assert len(moderator.calls) > 1
     assert [p.ref.key for p in stored] == [
         r.key for r in refs if r.key not in {q.ref.key for q in stores["quarantined"]}
     ]
@@ -89,3 +106,26 @@ def test_chunks_reach_every_store_once_in_order(stores: dict[str, list], monkeyp
         assert p.extraction.document == {}
         assert p.extraction.entities and p.extraction.page_count >= 1
         assert {e["type"] for e in body["document"]["entities"]} == {e.type for e in p.extraction.entities}
+
+
+def test_reads_run_ahead_in_order_within_a_window() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    submitted: list[int] = []
+    lock = threading.Lock()
+
+    def read(i: int) -> int:
+        with lock:
+            submitted.append(i)
+        return i * 10
+
+    consumed = 0
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for value in process._read_ahead(pool, read, list(range(100)), window=5):
+            assert value == consumed * 10  # in order
+            consumed += 1
+            with lock:
+                ahead = len(submitted) - consumed
+            assert ahead <= 5  # never more than the window beyond what the caller has taken
+    assert consumed == 100 and sorted(submitted) == list(range(100))

@@ -19,13 +19,15 @@ consult to skip unchanged documents, so a batch that failed half-way is redone i
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import psycopg
 from botocore.exceptions import ClientError
@@ -48,6 +50,8 @@ from docpipe.models import (
 from docpipe.storage import dynamodb, postgres
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 ReprocessMode = Literal["changed", "failed", "all"]
 REPROCESS_MODES: tuple[str, ...] = ("changed", "failed", "all")
@@ -208,9 +212,28 @@ def _result_json(ref: ObjectRef, sha: str, ex: ExtractionResult, moderation: dic
     ).encode()  # fmt: skip
 
 
-# Documents extracted, moderated and put to S3 together. Their Document-AI JSON is dropped once stored, so a
-# task holds at most this many of them, plus the batch's store rows, whatever the batch size.
+# Uploads read ahead of the one being extracted: enough to hide S3's latency, few enough that a batch of
+# large scans is never all in memory at once.
+READ_AHEAD = 32
+# Documents extracted, moderated and put to S3 together: at most CHUNK_DOCUMENTS of them, or fewer once they
+# hold CHUNK_PAGES pages (an OCRed page's tokens and boxes weigh far more than a born-digital document).
+# Their Document-AI JSON is dropped once stored, so a task holds at most one chunk of it, plus the batch's
+# store rows, whatever the batch size.
 CHUNK_DOCUMENTS = 200
+CHUNK_PAGES = 16
+
+
+def _read_ahead(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Sequence[T], window: int) -> Iterator[R]:
+    """`pool.map(fn, items)` with at most `window` calls submitted ahead of the caller (map submits them all)."""
+    pending: deque[Future[R]] = deque()
+    it = iter(items)
+    for item in itertools.islice(it, window):
+        pending.append(pool.submit(fn, item))
+    while pending:
+        result = pending.popleft().result()
+        for item in itertools.islice(it, 1):
+            pending.append(pool.submit(fn, item))
+        yield result
 
 
 def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]) -> BatchOutcome:
@@ -262,7 +285,7 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
     with ThreadPoolExecutor(max_workers=ctx.read_workers) as pool, \
             ThreadPoolExecutor(max_workers=ctx.read_workers) as put_pool:  # fmt: skip
         chunk: list[tuple[ObjectRef, str, ExtractionResult, int]] = []
-        for ref, data in pool.map(read, todo):  # reads overlap with extraction
+        for ref, data in _read_ahead(pool, read, todo, READ_AHEAD):  # reads overlap with extraction
             if isinstance(data, DocumentError):
                 quarantined.append(_quarantine(ctx, ref, None, data))
                 continue
@@ -281,7 +304,7 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
                     f"the extraction engine failed: {type(e).__name__}: {e}")))  # fmt: skip
                 continue
             chunk.append((ref, sha, result, int((time.perf_counter() - t0) * 1000)))
-            if len(chunk) >= CHUNK_DOCUMENTS:
+            if len(chunk) >= CHUNK_DOCUMENTS or sum(c[2].page_count for c in chunk) >= CHUNK_PAGES:
                 finish(chunk)
                 chunk = []
         finish(chunk)
