@@ -115,7 +115,9 @@ def test_ingest_processes_the_hour(seeded, airflow_db):
     with psycopg.connect(airflow_db.app_dsn) as conn:
         reasons = dict(conn.execute("SELECT object_key, reason FROM docpipe.processing_errors").fetchall())
         run = conn.execute(
-            "SELECT listed, processed, quarantined, unchanged, missing, status FROM docpipe.pipeline_runs"
+            "SELECT listed, processed, quarantined, unchanged, missing, status FROM docpipe.pipeline_runs "
+            "WHERE run_id = %s",
+            (dr.run_id,),
         ).fetchone()
     assert reasons == {u.key: u.truth["reason"] for u in bad}
     assert run == (len(seeded), len(good), len(bad), 0, 0, "success")
