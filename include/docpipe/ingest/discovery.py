@@ -115,12 +115,11 @@ def make_batches(
     low, high = 1, count  # the smallest document limit (the byte budget scaled with it) giving <= target batches
     while low < high:
         mid = (low + high) // 2
-        if len(_greedy(sizes, mid, None if budget is None else budget * mid / count)) <= target:
-            high = mid
+        trial = _greedy(sizes, mid, None if budget is None else budget * mid / count)
+        if len(trial) <= target:
+            high, ends = mid, trial
         else:
             low = mid + 1
-    if low < count:
-        ends = _greedy(sizes, low, None if budget is None else budget * low / count)
     return [list(refs[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 

@@ -285,6 +285,7 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
     with ThreadPoolExecutor(max_workers=ctx.read_workers) as pool, \
             ThreadPoolExecutor(max_workers=ctx.read_workers) as put_pool:  # fmt: skip
         chunk: list[tuple[ObjectRef, str, ExtractionResult, int]] = []
+        chunk_pages = 0
         for ref, data in _read_ahead(pool, read, todo, READ_AHEAD):  # reads overlap with extraction
             if isinstance(data, DocumentError):
                 quarantined.append(_quarantine(ctx, ref, None, data))
@@ -304,9 +305,10 @@ def process_batch(ctx: BatchContext, batch_index: int, refs: Sequence[ObjectRef]
                     f"the extraction engine failed: {type(e).__name__}: {e}")))  # fmt: skip
                 continue
             chunk.append((ref, sha, result, int((time.perf_counter() - t0) * 1000)))
-            if len(chunk) >= CHUNK_DOCUMENTS or sum(c[2].page_count for c in chunk) >= CHUNK_PAGES:
+            chunk_pages += result.page_count
+            if len(chunk) >= CHUNK_DOCUMENTS or chunk_pages >= CHUNK_PAGES:
                 finish(chunk)
-                chunk = []
+                chunk, chunk_pages = [], 0
         finish(chunk)
 
     dynamodb.write_documents(ctx.dynamodb, ctx.dynamodb_table, processed, quarantined)
