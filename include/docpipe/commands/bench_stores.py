@@ -52,6 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--designs", action="store_true",
         help="also measure the DynamoDB designs not chosen (puts at other concurrencies, transactions, batch writes)",
     )  # fmt: skip
+    parser.add_argument(
+        "--floor", action="store_true",
+        help="Postgres: also time the one statement any design must run (inserting the field rows into "
+             "document_fields) with the table's constraints and with them removed",
+    )  # fmt: skip
     parser.add_argument("--only", choices=("postgres", "dynamodb"))
     parser.add_argument("--json", action="store_true", help="print the four headline figures as JSON")
 
@@ -79,12 +84,54 @@ def _chunks(seq: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [seq[i : i + size] for i in range(0, len(seq), size)]
 
 
+# What `--floor` takes away from document_fields, one step at a time (in a transaction rolled back).
+_FLOOR_VARIANTS = (
+    ("as shipped: primary key, foreign key to documents, updated_at index", ()),
+    ("without the foreign key", ("ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_document_tenant_fkey",)),
+    ("without the foreign key and the updated_at index",
+     ("ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_document_tenant_fkey",
+      "DROP INDEX docpipe.document_fields_updated_at_idx")),
+    ("without any key, constraint or index (a heap insert)",
+     ("ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_document_tenant_fkey",
+      "DROP INDEX docpipe.document_fields_updated_at_idx",
+      "ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_pkey")),
+)  # fmt: skip
+
+
+def field_insert_floor(db_dsn: str) -> list[dict[str, Any]]:
+    """Seconds the server takes for the statement no design can skip: putting the field rows now in
+    document_fields into an empty document_fields, as the pipeline's role, from a table already in
+    the server. Timed with the table as shipped and with its constraints removed one by one; each
+    variant runs in a transaction that is rolled back, so the database is left as it was."""
+    import psycopg
+
+    from docpipe.storage.postgres import FIELD_COLUMNS
+
+    cols = ", ".join(FIELD_COLUMNS)
+    out = []
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        for label, ddl in _FLOOR_VARIANTS:
+            with conn.transaction(force_rollback=True):
+                conn.execute(f"CREATE TEMP TABLE floor_stage ON COMMIT DROP AS SELECT {cols} "
+                             "FROM docpipe.document_fields ORDER BY document_id, ordinal")  # fmt: skip
+                conn.execute("GRANT SELECT ON floor_stage TO docpipe_writer")
+                for statement in ddl:
+                    conn.execute(statement)
+                conn.execute("TRUNCATE docpipe.document_fields")
+                conn.execute("SET LOCAL ROLE docpipe_writer")
+                started = time.perf_counter()
+                cur = conn.execute(f"INSERT INTO docpipe.document_fields ({cols}) SELECT {cols} FROM floor_stage")
+                out.append({"variant": label, "rows": cur.rowcount, "seconds": time.perf_counter() - started})
+    return out
+
+
 def bench_postgres(
-    admin_dsn_for: Callable[[str], str], passes: list[list[Any]], batch_docs: int, shapes: Sequence[str]
-) -> dict[str, Any]:
+    admin_dsn_for: Callable[[str], str], passes: list[list[Any]], batch_docs: int, shapes: Sequence[str],
+    floor: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     """Time write_batch and insert_rows on the same documents in a fresh database, called once per
     pipeline batch (each batch on a connection of its own, as a batch task does) and/or once for
-    all documents; returns the figures per shape."""
+    all documents; returns the figures per shape (and with `floor`, `field_insert_floor`'s)."""
     import psycopg
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
@@ -149,6 +196,10 @@ def bench_postgres(
                 "ratio": theirs / ours,
                 "same_rows": ours_counts == counts(),
             }
+        if floor:
+            truncate()
+            run_ours(passes[-1:], max(len(docs) for docs in passes))
+            out["floor"] = field_insert_floor(db_dsn)
     finally:
         with psycopg.connect(admin_dsn_for("postgres"), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
@@ -344,7 +395,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.only in (None, "postgres"):
             shapes = ("batch", "single") if args.shape == "both" else (args.shape,)
-            pg = bench_postgres(_admin_dsn_for(), passes, batch_docs, shapes)
+            pg = bench_postgres(_admin_dsn_for(), passes, batch_docs, shapes, floor=args.floor)
         if args.only in (None, "dynamodb"):
             ddb = bench_dynamodb(passes[-1], args.workers, args.designs)
     finally:
@@ -359,6 +410,8 @@ def run(args: argparse.Namespace) -> int:
             "postgres_ratio_vs_insert_rows": round(headline["ratio"], 2) if headline else None,
             "dynamodb_items_per_s": round(ddb["items_per_s"]) if ddb else None,
             "dynamodb_ratio_vs_write_batch_data": round(ddb["ratio"], 2) if ddb else None,
+            **({"postgres_field_insert_floor_s": {f["variant"]: round(f["seconds"], 3) for f in pg["floor"]}}
+               if "floor" in pg else {}),
         }))  # fmt: skip
         return 0
 
@@ -393,5 +446,29 @@ def run(args: argparse.Namespace) -> int:
         console.print(
             f"DynamoDB: {ddb['ratio']:.2f}x write_batch_data (both tables hold every item: {ddb['same_items']})"
         )
+    if "floor" in pg:
+        _print_floor(pg)
     console.print("Rows are document_fields rows; figures from a shared machine are noisy: compare within a run.")
     return 0
+
+
+def _print_floor(pg: dict[str, Any]) -> None:
+    """The floor next to what the goals leave for the whole write of the same rows."""
+    from rich.table import Table
+
+    from docpipe.cli import console
+
+    rows = pg["floor"][0]["rows"]
+    t = Table(title=f"the field insert alone: {rows:,} rows into document_fields, as docpipe_writer, from the server")
+    t.add_column("document_fields", justify="left")
+    t.add_column("seconds", justify="right")
+    t.add_column("rows/s", justify="right")
+    for f in pg["floor"]:
+        t.add_row(f["variant"], f"{f['seconds']:.2f}", f"{f['rows'] / f['seconds']:,.0f}")
+    console.print(t)
+    budgets = [f"50,000 rows/s leaves {rows / 50_000:.2f} s"]
+    if r := pg.get("batch") or pg.get("single"):
+        budgets.insert(0, f"10x insert_rows leaves {r['insert_rows_s'] / 10 * rows / pg['field_rows']:.2f} s")
+    console.print(
+        "For the whole write of these rows (documents, children, staging, client work): " + "; ".join(budgets) + "."
+    )
