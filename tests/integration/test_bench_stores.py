@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from docpipe.commands import bench_stores
-from docpipe.storage import synthetic
+from docpipe.storage import migrations, postgres, synthetic
 
 pytestmark = pytest.mark.integration
 
@@ -35,8 +35,6 @@ def test_bench_postgres_compares_like_with_like_and_floors_every_variant(stack) 
 
 
 def test_field_insert_floor_rolls_every_variant_back(stack) -> None:
-    from docpipe.storage import migrations, postgres
-
     name = f"{stack.app_db}_floor"
     with psycopg.connect(stack.pg.dsn("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

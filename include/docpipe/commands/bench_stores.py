@@ -84,17 +84,14 @@ def _chunks(seq: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [seq[i : i + size] for i in range(0, len(seq), size)]
 
 
-# What `--floor` takes away from document_fields, one step at a time (in a transaction rolled back).
+# What `--floor` takes away from document_fields: variant n runs with the statements of variants 1..n
+# applied (in a transaction rolled back afterwards).
 _FLOOR_VARIANTS = (
-    ("as shipped: primary key, foreign key to documents, updated_at index", ()),
-    ("without the foreign key", ("ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_document_tenant_fkey",)),
-    ("without the foreign key and the updated_at index",
-     ("ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_document_tenant_fkey",
-      "DROP INDEX docpipe.document_fields_updated_at_idx")),
+    ("as shipped: primary key, foreign key to documents, updated_at index", None),
+    ("without the foreign key", "ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_document_tenant_fkey"),
+    ("without the foreign key and the updated_at index", "DROP INDEX docpipe.document_fields_updated_at_idx"),
     ("without any key, constraint or index (a heap insert)",
-     ("ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_document_tenant_fkey",
-      "DROP INDEX docpipe.document_fields_updated_at_idx",
-      "ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_pkey")),
+     "ALTER TABLE docpipe.document_fields DROP CONSTRAINT document_fields_pkey"),
 )  # fmt: skip
 
 
@@ -108,14 +105,15 @@ def field_insert_floor(db_dsn: str) -> list[dict[str, Any]]:
     from docpipe.storage.postgres import FIELD_COLUMNS
 
     cols = ", ".join(FIELD_COLUMNS)
+    ddl = [statement for _, statement in _FLOOR_VARIANTS if statement]
     out = []
     with psycopg.connect(db_dsn, autocommit=True) as conn:
-        for label, ddl in _FLOOR_VARIANTS:
+        conn.execute(f"CREATE TEMP TABLE floor_stage AS SELECT {cols} FROM docpipe.document_fields "
+                     "ORDER BY document_id, ordinal")  # fmt: skip
+        conn.execute("GRANT SELECT ON floor_stage TO docpipe_writer")
+        for n, (label, _) in enumerate(_FLOOR_VARIANTS):
             with conn.transaction(force_rollback=True):
-                conn.execute(f"CREATE TEMP TABLE floor_stage ON COMMIT DROP AS SELECT {cols} "
-                             "FROM docpipe.document_fields ORDER BY document_id, ordinal")  # fmt: skip
-                conn.execute("GRANT SELECT ON floor_stage TO docpipe_writer")
-                for statement in ddl:
+                for statement in ddl[:n]:
                     conn.execute(statement)
                 conn.execute("TRUNCATE docpipe.document_fields")
                 conn.execute("SET LOCAL ROLE docpipe_writer")
