@@ -47,6 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
     env["DOCPIPE_DEADLINES"] = "off"
     env["DOCPIPE_ALERT_CHANNELS"] = "log"
     env["AIRFLOW__SENTRY__SENTRY_ON"] = "False"
+    env["DOCPIPE_PAGE_CACHE"] = str(_WORKDIR / "page-cache")  # evaluation never reads pages cached by a user's runs
     os.environ.update(env)
     config.stash[_PG_KEY] = pg
 

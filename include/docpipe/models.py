@@ -61,6 +61,9 @@ class Entity:
     page: int = 0  # zero-based, as Document AI's pageAnchor
     normalized_value: dict[str, Any] | None = None  # {"text": ...} plus dateValue / moneyValue / floatValue
     bbox: list[float] | None = None  # normalised [x0, y0, x1, y1]
+    # What produced the field: the field selector's model tag ("fs-" and its hash), "rules" for the
+    # hand-written rules, None when the engine does not say (Google Document AI).
+    extractor: str | None = None
 
     def to_docai(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -76,6 +79,8 @@ class Entity:
             }
         if self.normalized_value is not None:
             out["normalizedValue"] = self.normalized_value
+        if self.extractor is not None:
+            out["extractor"] = self.extractor
         return out
 
 

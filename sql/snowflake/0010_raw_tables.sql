@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS RAW.DOCUMENT_FIELDS (
     CONFIDENCE       FLOAT          NOT NULL COMMENT 'Extraction confidence, 0..1',
     PAGE             NUMBER(38, 0)  NOT NULL COMMENT 'Zero-based page',
     BBOX             VARCHAR        COMMENT 'JSON array [x0, y0, x1, y1], normalised coordinates',
+    EXTRACTOR        VARCHAR        COMMENT 'What produced the field: the field selector model tag (fs-<hash>), rules, or NULL when the engine does not say',
     UPDATED_AT       TIMESTAMP_TZ   NOT NULL COMMENT 'Last change in Postgres (UTC)',
     _INTERVAL_START  TIMESTAMP_TZ   NOT NULL COMMENT 'Start of the load interval (inclusive)',
     _INTERVAL_END    TIMESTAMP_TZ   NOT NULL COMMENT 'End of the load interval (exclusive)',

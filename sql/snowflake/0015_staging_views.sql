@@ -89,6 +89,7 @@ CREATE OR REPLACE VIEW STAGING.STG_DOCUMENT_FIELDS (
     CONFIDENCE        COMMENT 'Extraction confidence, 0..1',
     PAGE              COMMENT 'Zero-based page',
     BBOX              COMMENT '[x0, y0, x1, y1], normalised coordinates',
+    EXTRACTOR         COMMENT 'What produced the field: the field selector model tag (fs-<hash>), rules, or NULL when the engine does not say',
     UPDATED_AT        COMMENT 'Last change in Postgres (UTC)',
     _INTERVAL_START   COMMENT 'Load interval the row was exported for'
 )
@@ -108,6 +109,7 @@ SELECT
     CONFIDENCE,
     PAGE,
     PARSE_JSON(BBOX),
+    EXTRACTOR,
     UPDATED_AT,
     _INTERVAL_START
 FROM RAW.DOCUMENT_FIELDS

@@ -100,6 +100,7 @@ CREATE TABLE IF NOT EXISTS CURATED.FCT_DOCUMENT_FIELD (
     CONFIDENCE        FLOAT          NOT NULL COMMENT 'Extraction confidence, 0..1',
     PAGE              NUMBER(38, 0)  COMMENT 'Zero-based page',
     BBOX              ARRAY          COMMENT '[x0, y0, x1, y1], normalised coordinates',
+    EXTRACTOR         VARCHAR        COMMENT 'What produced the field: the field selector model tag (fs-<hash>), rules, or NULL when the engine does not say',
     UPDATED_AT        TIMESTAMP_TZ   COMMENT 'When the field was written (UTC)',
     PROCESSED_DATE    DATE           COMMENT 'UTC date of UPDATED_AT (DIM_DATE)',
     _INTERVAL_START   TIMESTAMP_TZ   COMMENT 'Load interval that last wrote this row'

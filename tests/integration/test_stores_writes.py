@@ -146,6 +146,46 @@ def test_text_round_trips_through_copy(db):
     assert kv == [("Label\t1", clean)]
 
 
+def _with_fields(doc, entities: list[Entity], engine_version: str):
+    return replace(doc, extraction=replace(doc.extraction, entities=entities, engine_version=engine_version))
+
+
+def _extractors(db: Db) -> list[tuple]:
+    with psycopg.connect(db.admin) as conn:
+        return conn.execute("SELECT ordinal, extractor FROM docpipe.document_fields ORDER BY ordinal").fetchall()
+
+
+def test_field_extractor_is_stored_and_null_when_unsaid(db):
+    (doc,) = synthetic.processed_documents(1, fields=0)
+    db.write([_with_fields(doc, [Entity("invoice_id", "INV-1", 0.9, 0, {"text": "INV-1"}, None, "fs-abc"),
+                                 Entity("note", "plain", 0.5)], "local-test+fs-abc")])  # fmt: skip
+    assert _extractors(db) == [(0, "fs-abc"), (1, None)]
+
+
+def test_rerun_with_a_new_field_model_replaces_the_extractor(db):
+    """A new field-selection model changes the engine version, so the rerun rewrites the fields with
+    the new extractor. The same engine version with only the extractor different changes nothing, as a
+    different confidence changes nothing: field rows are not compared, the document row is."""
+    (doc,) = synthetic.processed_documents(1, fields=0)
+    fields = [Entity("invoice_id", "INV-1", 0.9, 0, {"text": "INV-1"}, None, "fs-abc"), Entity("note", "plain", 0.5)]
+    db.write([_with_fields(doc, fields, "local-test+fs-abc")], run_id="run-1")
+    stored = db.snapshot()
+
+    for first in (replace(fields[0], extractor="fs-def"), replace(fields[0], confidence=0.7)):
+        rerun = _with_fields(doc, [first, fields[1]], "local-test+fs-abc")
+        assert db.write([rerun], run_id="run-2") == postgres.WriteResult(0, 0, 0)
+        assert db.snapshot() == stored
+
+    new_model = [replace(fields[0], extractor="fs-def"), replace(fields[1], extractor="rules")]
+    rerun = _with_fields(doc, new_model, "local-test+fs-def")
+    assert db.write([rerun], run_id="run-3") == postgres.WriteResult(1, 2, 0)
+    assert _extractors(db) == [(0, "fs-def"), (1, "rules")]
+    with psycopg.connect(db.admin) as conn:
+        assert conn.execute("SELECT engine_version, run_id FROM docpipe.documents").fetchall() == [
+            ("local-test+fs-def", "run-3")
+        ]
+
+
 def test_batch_killed_mid_write_leaves_all_or_nothing(db):
     """The writer's backend is terminated while the batch is half-applied inside its transaction
     (documents upserted, old fields deleted, waiting on a lock held here): nothing of it may remain."""

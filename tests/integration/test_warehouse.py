@@ -125,7 +125,7 @@ def _seed(conn) -> None:
     for doc in DOCS:
         _insert_document(conn, *doc)
         for ordinal, confidence in enumerate(FIELDS.get(doc[0], [])):
-            _insert_field(conn, doc[0], ordinal, doc[3], confidence, doc[8])
+            _insert_field(conn, doc[0], ordinal, doc[3], confidence, doc[8], "fs-abc" if ordinal == 0 else None)
     for did, (decision, categories, pii, updated) in MODERATION.items():
         digest = next(d[3] for d in DOCS if d[0] == did)
         _insert_moderation(conn, did, digest, decision, categories, pii, updated)
@@ -161,16 +161,17 @@ def _insert_document(conn, did, tenant, key, digest, status, dtype, pages, decis
     )  # fmt: skip
 
 
-def _insert_field(conn, did: str, ordinal: int, digest: str, confidence: float, updated: datetime) -> None:
+def _insert_field(conn, did: str, ordinal: int, digest: str, confidence: float, updated: datetime,
+                  extractor: str | None = None) -> None:  # fmt: skip
     conn.execute(
         """INSERT INTO docpipe.document_fields (document_id, ordinal, content_sha256, field_type, mention_text,
-               value_text, value_number, value_date, currency, confidence, page, bbox, updated_at)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s)""",
+               value_text, value_number, value_date, currency, confidence, page, bbox, extractor, updated_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s)""",
         (
             did, ordinal, digest, "total_amount" if ordinal == 0 else "supplier_name", f"text {ordinal}",
             None if ordinal == 0 else f"value {ordinal}", 12.5 if ordinal == 0 else None,
             date(2025, 2, 1) if ordinal == 0 else None, "EUR" if ordinal == 0 else None, confidence,
-            [0.1, 0.2, 0.3, 0.4], updated,
+            [0.1, 0.2, 0.3, 0.4], extractor, updated,
         ),
     )  # fmt: skip
 
@@ -338,7 +339,7 @@ def test_first_load_curated_values(first_load):
 
     fields = query(
         "SELECT DOCUMENT_ID, ORDINAL, CONTENT_SHA256, TENANT_ID, DOCUMENT_TYPE, FIELD_TYPE, VALUE_NUMBER, "
-        "VALUE_DATE, CURRENCY, CONFIDENCE, BBOX, NORMALIZED_VALUE, IS_EXPECTED, PROCESSED_DATE "
+        "VALUE_DATE, CURRENCY, CONFIDENCE, BBOX, NORMALIZED_VALUE, IS_EXPECTED, PROCESSED_DATE, EXTRACTOR "
         "FROM CURATED.FCT_DOCUMENT_FIELD ORDER BY DOCUMENT_ID, ORDINAL"
     )
     assert len(fields) == 7
@@ -351,6 +352,7 @@ def test_first_load_curated_values(first_load):
     assert f0[12] is True and f0[13] == date(2025, 3, 1)
     f1 = next(f for f in fields if f[0] == D1 and f[1] == 1)
     assert json.loads(f1[11]) == {"text": "value 1"}
+    assert (f0[14], f1[14]) == ("fs-abc", None)  # the extractor, NULL when the engine does not say
 
     moderation = {(r[0], r[1]): r[2:] for r in query(
         "SELECT DOCUMENT_ID, CATEGORY, CONFIDENCE, DECISION, TENANT_ID, CATEGORY_RANK, MODERATED_DATE "
@@ -687,7 +689,7 @@ def test_document_reprocessed_days_later_reaches_the_next_nightly_run(wh, first_
                    (reprocessed, D2))  # fmt: skip
         pg.execute("DELETE FROM docpipe.document_fields WHERE document_id = %s", (D2,))
         for ordinal, confidence in enumerate([0.97, 0.96, 0.95]):
-            _insert_field(pg, D2, ordinal, sha("d2"), confidence, reprocessed)
+            _insert_field(pg, D2, ordinal, sha("d2"), confidence, reprocessed, "fs-def")
     other_docs = "SELECT * FROM CURATED.FCT_DOCUMENT WHERE DOCUMENT_ID <> %s ORDER BY DOCUMENT_VERSION_KEY"
     unchanged = (query(other_docs, (D2,)), query("SELECT * FROM CURATED.FCT_PIPELINE_RUN ORDER BY RUN_ID"))
     moderation = "SELECT CATEGORY, CONFIDENCE, DECISION FROM CURATED.FCT_MODERATION WHERE DOCUMENT_ID = %s ORDER BY 1"
@@ -698,8 +700,8 @@ def test_document_reprocessed_days_later_reaches_the_next_nightly_run(wh, first_
     after = query("SELECT ENGINE_VERSION, FIELD_COUNT, SOURCE_HOUR, PROCESSED_AT, IS_CURRENT, PROCESSED_DATE "
                   "FROM CURATED.FCT_DOCUMENT WHERE DOCUMENT_ID = %s", (D2,))  # fmt: skip
     assert after == [("2.0", 3, before[0][2], reprocessed, True, date(2025, 3, 3))]
-    assert query("SELECT ORDINAL, CONFIDENCE FROM CURATED.FCT_DOCUMENT_FIELD WHERE DOCUMENT_ID = %s ORDER BY 1",
-                 (D2,)) == [(0, 0.97), (1, 0.96), (2, 0.95)]  # fmt: skip
+    assert query("SELECT ORDINAL, CONFIDENCE, EXTRACTOR FROM CURATED.FCT_DOCUMENT_FIELD WHERE DOCUMENT_ID = %s "
+                 "ORDER BY 1", (D2,)) == [(0, 0.97, "fs-def"), (1, 0.96, "fs-def"), (2, 0.95, "fs-def")]  # fmt: skip
     # D2's moderation did not change (it is reloaded with the document), nor did anything else
     assert query(moderation, (D2,)) == d2_moderation
     assert (query(other_docs, (D2,)), query("SELECT * FROM CURATED.FCT_PIPELINE_RUN ORDER BY RUN_ID")) == unchanged

@@ -73,7 +73,9 @@ def test_eval_extraction_json_report(tmp_path, capsys):
     root = _dataset(tmp_path / "ds", 2)
     assert main(["eval", "extraction", "--dataset", str(root), "--json", "--workers", "1"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"documents", "accuracy", "high_confidence_precision", "seconds_per_document"}
+    assert set(report) == {"documents", "accuracy", "accuracy_reference_rule", "high_confidence_precision",
+                           "expected_calibration_error", "reliability", "auto_accept", "seconds_per_document",
+                           "selection_ms_per_document"}  # fmt: skip
     assert report["documents"] == 2
     assert set(report["accuracy"]) == {"company", "date", "address", "total"}
     assert report["accuracy"]["total"] == 1.0 and report["accuracy"]["date"] == 1.0  # clean generated scans

@@ -166,6 +166,7 @@ def test_an_invalid_charset_is_a_config_error(cache, monkeypatch):
     [("0", "latin", "+latinr1"), ("0", "all", ""), ("1", "latin", "+int8r1+latinr1"), ("1", "all", "+int8r1")],
 )
 def test_the_engine_version_names_the_character_set(cache, monkeypatch, int8, charset, suffix):
+    monkeypatch.setenv("DOCPIPE_FIELD_MODEL", "none")  # the field model's "+fs-..." is tested with the selector
     monkeypatch.setenv("DOCPIPE_OCR_INT8", int8)
     monkeypatch.setenv("DOCPIPE_OCR_CHARSET", charset)
     assert LocalExtractionBackend(ocr_engine="rapidocr").version == ENGINE_VERSION + suffix
@@ -186,6 +187,7 @@ def test_the_engine_reads_the_model_of_its_charset(latin_model, cache, monkeypat
         assert len(engine.text_rec.postprocess_op.character) == classes  # blank + characters + space
         assert ocr.rapidocr_variant() == variant
         expected = f"{ENGINE_VERSION}+{variant}" if variant else ENGINE_VERSION
+        monkeypatch.setenv("DOCPIPE_FIELD_MODEL", "none")  # the field model's "+fs-..." is tested with the selector
         assert LocalExtractionBackend(ocr_engine="rapidocr").version == expected
 
 

@@ -1,191 +1,267 @@
-"""Measure the extraction engine on a labelled folder of receipts (the SROIE task-3 layout).
+"""Measure field extraction on labelled folders (img/ + key/, optional box/; see `labelled`).
 
-Reads: DIR/img/<name>.(jpg|png|tif|pdf) and DIR/key/<name>.json with the printed `company`, `date`,
-`address` and `total`. Returns per-field accuracy, the share of fields given confidence >= 0.8 that
-are correct, and seconds per document (CPU seconds of the one-thread extraction, i.e. per core). Scoring follows the dataset's convention: company and address
-compared with case, whitespace, punctuation and accents folded; totals as numbers; dates as calendar
-dates (day first, as printed on these receipts). A key field left empty is not scored.
+Two ways, one report shape:
+
+- `evaluate_engine`: the engine as it ships (classification, rules, the field model in use) on every
+  document: for data no model was trained on;
+- `evaluate_cv`: K-fold cross-validation grouped by issuer: each fold is scored by a field model trained
+  and calibrated on the other folds only: for the data the shipped model was trained on.
+
+Each field is scored under two rules (`labelled.correct`): strict (equal after folding case, accents,
+spaces and punctuation; amounts as numbers; dates as calendar dates), the one a user feels, and the
+published SROIE references' rule (containment; totals within 1%). Fields report under SROIE's names
+(company, date, address, total) where they have one, else under the engine's.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import time
-import unicodedata
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from docpipe.models import DocumentError, ExtractionResult
+from docpipe.models import ExtractionResult
 
-FIELDS = {"company": "supplier_name", "date": "receipt_date", "address": "supplier_address", "total": "total_amount"}
+from . import labelled, training
+from .labelled import DatasetError, LabelledDocument, fold  # noqa: F401  (re-exported for callers)
+
+FIELDS = {report: engine for report, engine in labelled.SROIE_FIELDS.items()}  # report name -> engine field
 HIGH_CONFIDENCE = 0.8
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".pdf")
 
 
-class DatasetError(ValueError):
-    """The folder is not in the expected layout; the message says what is missing."""
+def report_name(engine_field: str) -> str:
+    return next((r for r, e in FIELDS.items() if e == engine_field), engine_field)
 
 
-def fold(text: str) -> str:
-    """Lower case, without accents, whitespace or punctuation."""
-    text = unicodedata.normalize("NFKD", text)
-    return re.sub(r"[\W_]+", "", "".join(ch for ch in text if not unicodedata.combining(ch))).lower()
+def engine_field(name: str) -> str:
+    return FIELDS.get(name, name)
 
 
-def _number(text: str) -> Decimal | None:
-    from .normalize import parse_number
-
-    m = re.search(r"-?\d[\d,.' ]*", text or "")
-    return parse_number(m.group(0)) if m else None
+def field_correct(name: str, expected: str, got: str | None, rule: str = "strict") -> bool:
+    """Whether an extracted value matches the key's printed value (`name`: a report or engine field name)."""
+    return labelled.correct(engine_field(name), expected, got, rule)
 
 
-def _date(text: str) -> str | None:
-    from .normalize import find_dates
-
-    found = find_dates(text or "")
-    return found[0].value.isoformat() if found else None
-
-
-def field_correct(name: str, expected: str, got: str | None) -> bool:
-    """Whether an extracted value matches the key's printed value under the dataset's scoring."""
-    if got is None:
-        return False
-    if name in ("company", "address"):
-        return fold(expected) == fold(got)
-    if name == "total":
-        a, b = _number(expected), _number(got)
-        try:
-            return a is not None and b is not None and a == b
-        except InvalidOperation:
-            return False
-    if name == "date":
-        return _date(expected) is not None and _date(expected) == (
-            got if re.fullmatch(r"\d{4}-\d\d-\d\d", got) else _date(got)
-        )
-    return expected == got
-
-
-def load_dataset(folder: str | Path) -> list[tuple[Path, dict[str, str]]]:
-    root = Path(folder)
-    img, key = root / "img", root / "key"
-    if not img.is_dir() or not key.is_dir():
-        raise DatasetError(f"{root} must hold img/ (the documents) and key/ (one JSON of truth per document)")
-    out = []
-    for path in sorted(img.iterdir()):
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
-            continue
-        truth_path = key / f"{path.stem}.json"
-        if not truth_path.exists():
-            continue
-        try:
-            truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise DatasetError(f"{truth_path} is not JSON ({e})") from None
-        out.append((path, {k: str(truth.get(k) or "") for k in FIELDS}))
-    if not out:
-        raise DatasetError(f"{root}/img holds no document with a key in {root}/key")
-    return out
+def load_dataset(folder: str | Path) -> list[LabelledDocument]:
+    return labelled.load_folder(folder)
 
 
 def extracted(result: ExtractionResult) -> dict[str, tuple[str, float]]:
-    """{dataset field: (value, confidence)} from a result's entities (first of each type)."""
+    """{engine field: (value, confidence)} from a result's entities (first of each type)."""
     by_type: dict[str, tuple[str, float]] = {}
     for e in result.entities:
         nv = e.normalized_value or {}
         by_type.setdefault(e.type, (str(nv.get("text", e.mention_text)), e.confidence))
-    return {name: by_type[t] for name, t in FIELDS.items() if t in by_type}
+    return by_type
 
 
 @dataclass
 class DocumentScore:
     name: str
     seconds: float  # wall time of the extraction
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> expected, got, confidence, correct
+    fields: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # report name -> expected, got, confidence, correct, reference
     error: str | None = None
-    cpu_seconds: float = 0.0  # CPU time of the (one-thread) extraction: what it costs a core
+    cpu_seconds: float = 0.0  # CPU time of reading the pages (0 when they came from the cache)
+    select_seconds: float = 0.0  # classification and field selection on the read pages
+    fold: int | None = None  # the cross-validation fold that scored it
+    group: str = ""
+    dataset: str = ""  # the folder it came from
 
 
 def score_document(name: str, truth: dict[str, str], result: ExtractionResult | None, seconds: float,
                    error: str | None = None, *, cpu_seconds: float | None = None) -> DocumentScore:  # fmt: skip
+    """Score a result against `truth` ({report or engine field name: printed value}; empty values are not scored)."""
     got = extracted(result) if result is not None else {}
     out = DocumentScore(name, seconds, error=error, cpu_seconds=seconds if cpu_seconds is None else cpu_seconds)
     for f, expected in truth.items():
         if not expected.strip():
             continue
-        value, conf = got.get(f, (None, None))
-        out.fields[f] = {"expected": expected, "got": value, "confidence": conf,
-                         "correct": field_correct(f, expected, value)}  # fmt: skip
+        value, conf = got.get(engine_field(f), (None, None))
+        out.fields[report_name(engine_field(f))] = _scored(f, expected, value, conf)
     return out
 
 
-def _work(path: str) -> tuple[str, ExtractionResult | None, float, float, str | None]:
-    from . import get_backend
-
-    backend = _work_backend or get_backend("local")
-    data = Path(path).read_bytes()
-    t0, c0 = time.perf_counter(), time.process_time()
-    try:
-        result = backend.extract(data, filename=Path(path).name)
-        err = None
-    except DocumentError as e:
-        result, err = None, f"{e.reason}: {e.message}"
-    return path, result, time.perf_counter() - t0, time.process_time() - c0, err
+def _scored(f: str, expected: str, value: str | None, conf: float | None) -> dict[str, Any]:
+    return {"expected": expected, "got": value, "confidence": conf, "correct": field_correct(f, expected, value),
+            "reference": field_correct(f, expected, value, "reference")}  # fmt: skip
 
 
-_work_backend: Any = None
+# ---------------------------------------------------------------------------------------------- the two ways
 
 
-def _init_worker() -> None:
-    # one OCR thread per process: the processes are the parallelism
-    os.environ.setdefault("DOCPIPE_OCR_THREADS", "1")
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+def evaluate_engine(
+    docs: list[LabelledDocument], *, transcripts: bool = False, workers: int = 1, backend: Any = None,
+    cache_dir: Path | None = None, progress: Callable[[int], None] | None = None,
+) -> Iterator[DocumentScore]:  # fmt: skip
+    """Every document through the engine (default: the local one with its shipped field model)."""
+    from .local import LocalExtractionBackend
+
+    engine = backend or LocalExtractionBackend()
+    for read in labelled.read_documents(docs, transcripts=transcripts, workers=workers, cache_dir=cache_dir,
+                                        progress=progress):  # fmt: skip
+        truth = read.doc.truth
+        if read.error:
+            yield score_document(read.doc.name, truth, None, 0.0, read.error, cpu_seconds=read.cpu_seconds or 0.0)
+            continue
+        t0 = time.perf_counter()
+        result = engine.result_from_pages(read.pages, read.mime)
+        took = time.perf_counter() - t0
+        s = score_document(read.doc.name, truth, result, took, cpu_seconds=read.cpu_seconds or 0.0)
+        s.select_seconds, s.group, s.dataset = took, read.doc.group, read.doc.dataset
+        yield s
 
 
-def run(
-    folder: str | Path, *, workers: int = 1, backend: Any = None, limit: int | None = None
-) -> Iterator[DocumentScore]:
-    """Extract and score every document of the folder (the first `limit`), in order. `workers` > 1 runs
-    that many processes with the default local engine; `backend` is used in this process otherwise."""
-    global _work_backend
-    items = load_dataset(folder)[:limit]
-    truths = {str(p): t for p, t in items}
-    if workers <= 1:
-        _work_backend = backend
-        try:
-            for p, _ in items:
-                path, result, seconds, cpu, err = _work(str(p))
-                yield score_document(Path(path).stem, truths[path], result, seconds, err, cpu_seconds=cpu)
-        finally:
-            _work_backend = None
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
-        for path, result, seconds, cpu, err in pool.map(_work, [str(p) for p, _ in items]):
-            yield score_document(Path(path).stem, truths[path], result, seconds, err, cpu_seconds=cpu)
+def evaluate_cv(
+    docs: list[LabelledDocument], k: int, *, transcripts: bool = False, workers: int = 1,
+    cache_dir: Path | None = None, progress: Callable[[int], None] | None = None,
+    fold_progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[DocumentScore], training.CandidateTable]:  # fmt: skip
+    """Grouped K-fold cross-validation of the field model: one score per document, from the fold that held it out."""
+    reads = labelled.read_documents(docs, transcripts=transcripts, workers=workers, cache_dir=cache_dir,
+                                    progress=progress)  # fmt: skip
+    table = training.candidate_table(reads)
+    preds, folds = training.cross_validate(table, k, progress=fold_progress)
+    return cv_scores(table, preds, folds), table
 
 
-def summarise(scores: list[DocumentScore]) -> dict[str, Any]:
+def cv_scores(
+    table: training.CandidateTable, preds: list[training.Prediction], folds: list[list[int]]
+) -> list[DocumentScore]:
+    """One score per document of `table` from its fold's out-of-fold predictions."""
+    fold_of = {i: n for n, f in enumerate(folds) for i in f}
+    by_doc: dict[int, list[training.Prediction]] = {}
+    for p in preds:
+        by_doc.setdefault(p.document, []).append(p)
+    scores = []
+    for i, d in enumerate(table.documents):
+        s = DocumentScore(d.doc.name, 0.0, error=d.error, fold=fold_of.get(i), group=d.doc.group, dataset=d.doc.dataset)
+        for p in by_doc.get(i, []):
+            s.fields[report_name(p.field)] = _scored(p.field, d.doc.truth[p.field], p.value, p.confidence)
+        for f in table.field_names:  # a document that could not be read: its fields count as missed
+            if f in d.doc.truth:
+                s.fields.setdefault(report_name(f), _scored(f, d.doc.truth[f], None, None))
+        scores.append(s)
+    return scores
+
+
+# ---------------------------------------------------------------------------------------------- the report
+
+
+def _field_names(scores: list[DocumentScore]) -> list[str]:
+    seen = {f for s in scores for f in s.fields}
+    ordered = list(FIELDS) if seen & set(FIELDS) else []  # SROIE's four are reported together
+    return ordered + sorted(seen - set(ordered))
+
+
+def confident(scores: list[DocumentScore]) -> tuple[list[float], list[bool]]:
+    """(confidence, strict correctness) of every field that was extracted."""
+    pairs = [(v["confidence"], v["correct"]) for s in scores for v in s.fields.values() if v["confidence"] is not None]
+    return [c for c, _ in pairs], [ok for _, ok in pairs]
+
+
+def summarise(
+    scores: list[DocumentScore],
+    target_precision: float = training.DEFAULT_TARGET_PRECISION,
+    threshold_on: list[str] | None = None,
+) -> dict[str, Any]:
     """The report in the shape of `docpipe eval extraction --json`."""
+    names = _field_names(scores) or list(FIELDS)
     acc: dict[str, float | None] = {}
-    for f in FIELDS:
-        got = [s.fields[f]["correct"] for s in scores if f in s.fields]
-        acc[f] = round(sum(got) / len(got), 4) if got else None
-    high = [v["correct"] for s in scores for v in s.fields.values()
-            if v["confidence"] is not None and v["confidence"] >= HIGH_CONFIDENCE]  # fmt: skip
+    ref: dict[str, float | None] = {}
+    for f in names:
+        got = [s.fields[f] for s in scores if f in s.fields]
+        acc[f] = round(sum(v["correct"] for v in got) / len(got), 4) if got else None
+        ref[f] = round(sum(v["reference"] for v in got) / len(got), 4) if got else None
+    confs, oks = confident(scores)
+    high = [ok for c, ok in zip(confs, oks, strict=True) if c >= HIGH_CONFIDENCE]
+    bins, ece = training.reliability(confs, oks)
+    threshold = auto_accept(scores, target_precision, threshold_on)
     n = len(scores)
-    return {
+    report: dict[str, Any] = {
         "documents": n,
         "accuracy": acc,
+        "accuracy_reference_rule": ref,
         "high_confidence_precision": round(sum(high) / len(high), 4) if high else None,
-        # CPU seconds of a one-thread extraction: the cost on one core, which unlike wall time does not
-        # stretch when other work shares the machine (wall_seconds_per_document gives the other view)
-        "seconds_per_document": round(sum(s.cpu_seconds for s in scores) / n, 3) if n else None,
+        "expected_calibration_error": round(ece, 4),
+        "reliability": [
+            {
+                "bin": f"{b.low:.1f}-{b.high:.1f}",
+                "count": b.count,
+                "mean_confidence": None if b.mean_confidence is None else round(b.mean_confidence, 4),
+                "accuracy": None if b.accuracy is None else round(b.accuracy, 4),
+            }
+            for b in bins
+        ],  # fmt: skip
+        "auto_accept": threshold,
+        # CPU seconds of a one-thread page read: the cost on one core (None when every page came from the cache)
+        "seconds_per_document": round(sum(s.cpu_seconds for s in scores) / n, 3)
+        if n and any(s.cpu_seconds for s in scores)
+        else None,
+        "selection_ms_per_document": round(1000 * sum(s.select_seconds for s in scores) / n, 2)
+        if n and any(s.select_seconds for s in scores)
+        else None,
     }
+    datasets = sorted({s.dataset for s in scores if s.dataset})
+    if len(datasets) > 1:
+        report["by_dataset"] = {
+            ds: {"documents": len(part := [s for s in scores if s.dataset == ds]), "accuracy": _accuracy(part, names),
+                 "accuracy_reference_rule": _accuracy(part, names, "reference")}
+            for ds in datasets
+        }  # fmt: skip
+    folds = sorted({s.fold for s in scores if s.fold is not None})
+    if folds:
+        report["folds"] = [
+            {"fold": k, "documents": len(fs := [s for s in scores if s.fold == k]),
+             "groups": len({s.group for s in fs}), "accuracy": _accuracy(fs, names)}
+            for k in folds
+        ]  # fmt: skip
+    return report
+
+
+def auto_accept(scores: list[DocumentScore], target: float, on: list[str] | None = None) -> dict[str, Any]:
+    """The auto-accept threshold: the lowest confidence whose fields keep `target` precision on the documents of
+    the datasets named `on` (default: all; name the real documents when the others are easy, such as generated
+    ones), with the precision and coverage it gives there, overall and per dataset."""
+    datasets = sorted({s.dataset for s in scores})
+    judged = [s for s in scores if not on or s.dataset in on]
+    chosen = training.choose_threshold(*confident(judged), target)
+    out: dict[str, Any] = {"target_precision": target, "threshold": chosen.threshold,
+                           "chosen_on": sorted({s.dataset for s in judged}) if len(datasets) > 1 else None,
+                           "precision": None if chosen.precision is None else round(chosen.precision, 4),
+                           "coverage": round(chosen.coverage, 4)}  # fmt: skip
+    if chosen.threshold is not None and len(datasets) > 1:
+        out["by_dataset"] = {}
+        for ds in datasets:
+            c, ok = confident([s for s in scores if s.dataset == ds])
+            kept = [o for x, o in zip(c, ok, strict=True) if x >= chosen.threshold]
+            out["by_dataset"][ds] = {"precision": round(sum(kept) / len(kept), 4) if kept else None,
+                                     "coverage": round(len(kept) / len(c), 4) if c else 0.0}  # fmt: skip
+    return out
+
+
+def _accuracy(scores: list[DocumentScore], names: list[str], rule: str = "strict") -> dict[str, float | None]:
+    key = "correct" if rule == "strict" else "reference"
+    out: dict[str, float | None] = {}
+    for f in names:
+        got = [s.fields[f][key] for s in scores if f in s.fields]
+        out[f] = round(sum(got) / len(got), 4) if got else None
+    return out
+
+
+def prediction_line(s: DocumentScore) -> dict[str, Any]:
+    """One line of `--predictions FILE.jsonl`: the document's values and confidences under report names."""
+    line: dict[str, Any] = {"id": s.name}
+    for f, v in s.fields.items():
+        line[f] = v["got"]
+        line[f"{f}_confidence"] = None if v["confidence"] is None else round(v["confidence"], 4)
+    if s.fold is not None:
+        line["fold"] = s.fold
+    if s.error:
+        line["error"] = s.error
+    return line
 
 
 def wall_seconds_per_document(scores: list[DocumentScore]) -> float | None:

@@ -420,7 +420,7 @@ def _spans(c: Candidate) -> Spans:
 
 def _entity(c: Candidate) -> tuple[Entity, Spans]:
     e = Entity(type=c.type, mention_text=c.mention, confidence=round(max(0.0, min(1.0, c.score)), 4), page=c.seg.page,
-               normalized_value=c.normalized, bbox=c.seg.bbox())  # fmt: skip
+               normalized_value=c.normalized, bbox=c.seg.bbox(), extractor=c.extra.get("extractor", "rules"))  # fmt: skip
     return e, _spans(c)
 
 
@@ -496,6 +496,9 @@ def extract_fields(doc_type: str, layout: Layout) -> list[tuple[Entity, Spans]]:
                           conf, first.size, first.start, lines[-1].end)  # fmt: skip
             chosen["supplier_address"] = Candidate("supplier_address", text, {"text": text}, 0.75 * _conf_factor(conf), seg,
                                                    _order(seg), {"segs": lines})  # fmt: skip
+    from .selector import select
+
+    chosen = select(layout, chosen, schema, doc_type)
     _check_amounts(chosen)
     if "currency" in wanted:
         _currency(layout, chosen)
@@ -510,8 +513,9 @@ def extract_fields(doc_type: str, layout: Layout) -> list[tuple[Entity, Spans]]:
 def _receipt_entities(layout: Layout, schema: tuple[str, ...]) -> list[tuple[Entity, Spans]]:
     """A receipt's fields from its line structure (see `receipt`), its tax and currency from labels."""
     from .receipt import receipt_fields
+    from .selector import select
 
-    chosen = receipt_fields(layout)
+    chosen = select(layout, receipt_fields(layout), schema, "receipt")
     by_type: dict[str, list[Candidate]] = {}
     for cand in labelled_candidates(layout, {"tax_amount", "currency"}):
         by_type.setdefault(cand.type, []).append(cand)
@@ -598,7 +602,9 @@ def _currency(layout: Layout, chosen: dict[str, Candidate]) -> None:
                 mention, seg = money.currency, total.seg
             else:
                 mention, seg = from_label[0][0], total.extra.get("label_seg", total.seg)
-            chosen["currency"] = Candidate("currency", mention, {"text": code}, total.score * 0.98, seg, _order(seg))
+            # read off the chosen total: as sure as the total, and from the same extractor
+            chosen["currency"] = Candidate("currency", mention, {"text": code}, total.score * 0.98, seg, _order(seg),
+                                           {"extractor": total.extra.get("extractor", "rules")})  # fmt: skip
             return
     seen: Counter[str] = Counter()
     where: dict[str, Segment] = {}

@@ -1,5 +1,6 @@
 """The local Document AI stand-in: PDF text layer first, OCR (rapidocr by default, Tesseract on request)
-only for pages without one, rule-based classification and schema fields, Document-AI-shaped JSON out.
+only for pages without one, rule-based classification, schema fields chosen by rules and a trained field
+selector (`selector`), Document-AI-shaped JSON out.
 
 Bad input never leaks a library exception: every failure to read a document is raised as the
 `DocumentError` subclass that names its quarantine reason, with a message in plain words.
@@ -30,7 +31,9 @@ from .sniff import SUPPORTED, describe, sniff
 
 # Bump whenever the engine's output for the same bytes would change: stored results are re-extracted
 # when their engine_version differs from this one.
-ENGINE_VERSION = "local-2.2"  # 2.2: int8 text detector on pages shrunk to 960 px
+ENGINE_VERSION = (
+    "local-2.3"  # 2.3: learned field selection (its model adds "+fs-<hash>"), two-digit years in worded dates
+)
 
 MIME_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff"}
 _PIL_FORMATS = {"png": {"PNG"}, "jpeg": {"JPEG", "MPO"}, "tiff": {"TIFF"}}
@@ -70,15 +73,24 @@ class LocalExtractionBackend:
         self.ocr_engine = ocr_engine or default_engine()
 
     @property
-    def version(self) -> str:
-        """The engine version stored with every result: the OCR engine and, for rapidocr, which models it
-        reads ("+int8r1" for the int8 copies; nothing added for the float models the wheel ships)."""
+    def reader_version(self) -> str:
+        """What reads the pages: the OCR engine and, for rapidocr, which models it reads ("int8r1" for the
+        int8 copies; "float" for the models the wheel ships). Pages read by the same reader are the same."""
         if self.ocr_engine != "rapidocr":
-            return f"{ENGINE_VERSION}+{self.ocr_engine}"
+            return self.ocr_engine
         from .ocr import rapidocr_variant
 
-        variant = rapidocr_variant()
-        return f"{ENGINE_VERSION}+{variant}" if variant else ENGINE_VERSION
+        return rapidocr_variant() or "float"
+
+    @property
+    def version(self) -> str:
+        """The engine version stored with every result: the engine's, the reader's (nothing added for
+        rapidocr's float models) and the field-selection model's ("fs-" and its hash)."""
+        from .selector import model_tag
+
+        reader = self.reader_version
+        parts = [ENGINE_VERSION] + ([reader] if reader != "float" else []) + [model_tag()]
+        return "+".join(p for p in parts if p)
 
     # ------------------------------------------------------------------------------------------ public
 
@@ -87,11 +99,21 @@ class LocalExtractionBackend:
             raise EmptyDocument(f"{filename} is empty (0 bytes)")
         if len(data) > self.max_bytes:
             raise DocumentTooLarge(f"{filename} is {_mb(len(data))}, over the {_mb(self.max_bytes)} limit")
+        pages, mime = self.read_pages(data, filename=filename)
+        return self.result_from_pages(pages, mime)
+
+    def read_pages(self, data: bytes, *, filename: str) -> tuple[list[PageText], str]:
+        """The document's positioned text (text layer or OCR) and its MIME type: the costly half of `extract`,
+        which `result_from_pages` turns into fields. Evaluation and training cache it."""
         kind = sniff(data)
         if kind is None:
             raise UnsupportedDocument(f"{filename} is {describe(data)}, not a {SUPPORTED} file")
         pages = self._read_pdf(data, filename) if kind == "pdf" else self._read_image(data, kind, filename)
-        return self._result(pages, MIME_TYPES[kind])
+        return pages, MIME_TYPES[kind]
+
+    def result_from_pages(self, pages: list[PageText], mime: str) -> ExtractionResult:
+        """Classification, fields and the Document-AI-shaped JSON of pages read by `read_pages`."""
+        return self._result(pages, mime)
 
     # ------------------------------------------------------------------------------------------ reading
 

@@ -18,15 +18,25 @@ _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?
 # A four-digit year ends at a non-digit, or where OCR glued the time on without its space ("201823:03").
 _Y4_END = r"(?:(?!\d)|(?=\d{1,2}:\d\d))"
 _DATE_RES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d])"), "ymd"),
+    # the day ends at a non-digit, or where OCR glued the time on ("2018-01-0522:55:25")
+    (re.compile(r"(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:(?!\d)|(?=\d{1,2}:\d\d))"), "ymd"),
     (re.compile(r"(?<![\d.])(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}" + _Y4_END + r"|\d{2}(?!\d))"), "num"),
     (
         re.compile(
-            r"(?<![\w])(\d{1,2})(?:st|nd|rd|th)?[\s\-./]*(?:of\s+)?" + _MON + r"\.?[\s\-./,:]*(\d{4})" + _Y4_END, re.I
+            # a two-digit year too ("15 JUN 18", "15-Jun-18"): day-month-year with the month in words is unambiguous
+            r"(?<![\w])(\d{1,2})(?:st|nd|rd|th)?[\s\-./]*(?:of\s+)?"
+            + _MON
+            + r"\.?[\s\-./,:']*(\d{4}"
+            + _Y4_END
+            + r"|\d{2}(?!\d))",
+            re.I,
         ),
         "dmy",
     ),
     (re.compile(r"(?<![\w])" + _MON + r"\.?[\s\-]*(\d{1,2})(?:st|nd|rd|th)?[,.:]?\s*(\d{4})" + _Y4_END, re.I), "mdy"),
+    # a till's compact timestamp: YYYYMMDD or DDMMYYYY right before a time ("25032018 13:11:54"); alone,
+    # eight digits are more often a number than a date
+    (re.compile(r"(?<![\d.])(\d{8})(?=\s*\d{1,2}:\d\d)"), "compact"),
 )
 
 
@@ -43,6 +53,14 @@ def _year(s: str) -> int:
     if len(s) == 2:
         y += 2000 if y < 70 else 1900
     return y
+
+
+def _compact(digits: str) -> tuple[int, int, int]:
+    """(year, month, day) of eight digits: YYYYMMDD when that is a date, else DDMMYYYY."""
+    y, mo, d = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    if 1900 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31:
+        return y, mo, d
+    return int(digits[4:]), int(digits[2:4]), int(digits[:2])
 
 
 def find_dates(text: str) -> list[FoundDate]:
@@ -66,7 +84,9 @@ def find_dates(text: str) -> list[FoundDate]:
                     else:
                         mo, d = a, b  # 12/25/2018: only month-first is a date
                 elif kind == "dmy":
-                    d, mo, y = int(g[0]), MONTHS[g[1].lower().rstrip(".")], int(g[2])
+                    d, mo, y = int(g[0]), MONTHS[g[1].lower().rstrip(".")], _year(g[2])
+                elif kind == "compact":
+                    y, mo, d = _compact(g[0])
                 else:
                     mo, d, y = MONTHS[g[0].lower().rstrip(".")], int(g[1]), int(g[2])
                 if not 1900 <= y <= 2100:

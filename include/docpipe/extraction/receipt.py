@@ -113,6 +113,7 @@ _REGION_WORDS = tuple(w for w in ("johor", "selangor", "kedah", "perak", "melaka
                                   "lumpur", "kuala", "darul", "ehsan", "takzim"))  # fmt: skip
 _LOOKALIKE = {"1": "li", "l": "i", "i": "l", "I": "l", "0": "o", "o": "0", "8": "b", "5": "s", "6": "g"}
 _DIGIT_AS_LETTER = {"0": "O", "1": "I", "5": "S", "6": "G", "8": "B"}
+_LETTER_AS_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 
 
 def fix_address_words(text: str) -> str:
@@ -135,6 +136,10 @@ def fix_address_words(text: str) -> str:
             letters = [ch for ch in core if ch.isalpha()]
             return word.upper() if sum(ch.isupper() for ch in letters) * 2 >= len(letters) else word.capitalize()
         low = core.lower()
+        if sum(ch.isdigit() for ch in core) >= 2 and re.fullmatch(r"[\dOoIl]+[A-Za-z]?", core):
+            # a house number with a letter read for a digit ("29O" -> "290"), keeping a unit letter ("12A")
+            head, tail = (core[:-1], core[-1]) if core[-1].isalpha() and core[-1] not in "OoIl" else (core, "")
+            return head.translate(_LETTER_AS_DIGIT) + tail
         near = [w for w in _REGION_WORDS if len(w) == len(low) >= 5 and w[0] == low[0] and w[-1] == low[-1]
                 and sum(a != b for a, b in zip(w, low, strict=True)) == 1]  # fmt: skip
         if len(near) == 1 and core.isalpha():  # a state's name with an inner letter misread ("Jahor", not "Kedai")
@@ -232,9 +237,9 @@ def find_address(header: list[Line]) -> tuple[int, int] | None:
         s = address_score(line)
         strong = s >= 1.5 or (s >= 1.0 and i + 1 < len(header) and address_score(header[i + 1]) >= 1.0)
         if COMPANY_SUFFIX.search(line.text) and not POSTCODE.search(line.text):
-            strong = False  # "BOOK TA.K (TAMAN DAYA) SDN BHD" is a name that mentions a place
+            strong = False  # a registered name may name a place ("... (TAMAN X) SDN BHD"): it is no address
         if not _digits(line.text) and not REGION.search(line.text):
-            strong = False  # "Beacon Garden Centre": a street word alone starts no address
+            strong = False  # a street word alone, without a number or a region, is more often a name
         if strong:
             anchor = i
             break
@@ -262,11 +267,8 @@ def find_address(header: list[Line]) -> tuple[int, int] | None:
         if _stop_line(line):
             break
         continues = header[end - 1].text.rstrip().endswith((",", "&", "-"))
-        branch = t.startswith("(") and t.endswith(")") and end - 1 >= anchor  # "(TESCO PUTRA NILAI)"
-        if address_score(line) > 0 or continues or branch:
+        if address_score(line) > 0 or continues:
             end += 1
-            if branch:
-                break
             continue
         break
     return start, end
@@ -281,6 +283,14 @@ _TRAILING_REG = re.compile(
 
 def _name_like(line: Line) -> bool:
     t = line.text.strip()
+    return name_shape(line) and not (
+        is_contact(line) or is_registration(line) or DOCUMENT.search(t) or find_dates(fix_ocr_digits(t))
+    )
+
+
+def name_shape(line: Line) -> bool:
+    """Whether a line is shaped like a printed name: enough capitalised letters, more letters than digits."""
+    t = line.text.strip()
     letters = line.letters
     if letters < 3 or line.conf < 0.6:
         return False
@@ -289,9 +299,7 @@ def _name_like(line: Line) -> bool:
     words = t.split()
     if len(words) == 1 and (letters <= 3 or _digits(t) > 0):
         return False  # logos read as a few letters, and codes such as "A02045"
-    if _digits(t) > letters:
-        return False
-    return not (is_contact(line) or is_registration(line) or DOCUMENT.search(t) or find_dates(fix_ocr_digits(t)))
+    return _digits(t) <= letters
 
 
 def _fix_name(text: str) -> str:
@@ -307,7 +315,7 @@ def find_name(header: list[Line], address: tuple[int, int] | None) -> tuple[list
     them are skipped; other lines, such as "formerly known as", split blocks). A registered name (with
     its company suffix) wins, the top-most one when a receipt prints a former name too; otherwise the
     first line of the block nearest the address. A name whose first line starts with its suffix
-    ("ENTERPRISE (SETIA ALAM) SDN BHD") began on the line above."""
+    ("ENTERPRISE (BRANCH) SDN BHD") began on the line above."""
     limit = address[0] if address else min(len(header), 6)
     blocks: list[list[int]] = [[]]
     for i in range(limit - 1, -1, -1):
@@ -442,9 +450,11 @@ def _amounts(line: Line) -> list[tuple[Money, Segment]]:
 _GLUED_CODE = re.compile(r"(?<=[a-z])(?=(?:USD|EUR|GBP|MYR|SGD|RM)\b)|(?<=[A-Z]{3})(?=(?:USD|EUR|GBP|MYR|SGD)\b)")
 
 
-def _label_text(line: Line) -> str:
-    """The words of a line without its amounts, with a currency code OCR glued on split off ("TotalEUR")."""
-    text = " ".join(s.text for s in line.segs if _segment_amount(s) is None) or line.text
+def _label_text(line: Line, amounts: list[tuple[Money, Segment]] | None = None) -> str:
+    """The words of a line without its amounts (`_amounts(line)`, if already known), with a currency code
+    OCR glued on split off ("TotalEUR")."""
+    with_amount = {id(seg) for _, seg in (amounts if amounts is not None else _amounts(line))}
+    text = " ".join(s.text for s in line.segs if id(s) not in with_amount) or line.text
     return _GLUED_CODE.sub(" ", text)
 
 

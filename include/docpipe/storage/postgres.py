@@ -38,7 +38,10 @@ _DOCUMENT_TYPES = (
     "float4", "int4", "int4", "text", "text", "text", "int4", "int4", "text", "text",
 )  # fmt: skip
 
-# A rerun that produces the same content must not touch the row (its updated_at included).
+# A rerun that produces the same content must not touch the row (its updated_at included). Field rows
+# are not compared one by one: they are replaced as a unit when the document row changes, and an engine
+# whose fields (confidence, extractor, ...) change for the same bytes changes its engine_version (the
+# local engine's names its OCR reader and field-selection model).
 _CONTENT_COLUMNS = (
     "content_sha256", "s3_etag", "status", "document_type", "page_count", "engine_version",
     "moderation_decision", "result_uri",
@@ -46,13 +49,13 @@ _CONTENT_COLUMNS = (
 
 FIELD_COLUMNS = (
     "document_id", "tenant_id", "ordinal", "content_sha256", "field_type", "form_key", "mention_text",
-    "value_text", "value_number", "value_date", "currency", "confidence", "page", "bbox",
+    "value_text", "value_number", "value_date", "currency", "confidence", "page", "bbox", "extractor",
 )  # fmt: skip
 # Array and date values are sent as their text form ("{0.1,0.2}", "2026-03-14"): COPY's text format
 # is parsed by the column's type on the server, and psycopg's Python array dumper is the slow path.
 _FIELD_TYPES = (
     "text", "text", "int4", "text", "text", "text", "text", "text", "numeric", "text", "text", "float4",
-    "int4", "text",
+    "int4", "text", "text",
 )  # fmt: skip
 
 MODERATION_COLUMNS = (
@@ -190,7 +193,8 @@ def field_rows(d: ProcessedDocument) -> Iterator[tuple[Any, ...]]:
         text, key, number, date, currency = _field_values(e)
         c = e.confidence
         yield (doc_id, tenant, i, sha, e.type, key, _clean(e.mention_text), text, number, date, currency,
-               round(0.0 if c < 0 else 1.0 if c > 1 else c, 4), e.page, _real_array(e.bbox))  # fmt: skip
+               round(0.0 if c < 0 else 1.0 if c > 1 else c, 4), e.page, _real_array(e.bbox),
+               None if e.extractor is None else _clean(e.extractor))  # fmt: skip
 
 
 def _moderation_row(d: ProcessedDocument) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ from docpipe.models import Entity, ExtractionResult, ModerationVerdict, ObjectRe
 
 BUCKET = "docpipe-uploads"
 HOUR = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
+MODEL_TAG = "fs-1a2b3c4d5e"  # the extractor of a field the field-selection model chose ("rules" otherwise)
 
 
 def _entity(j: int, n: int) -> Entity:
@@ -24,13 +25,15 @@ def _entity(j: int, n: int) -> Entity:
         units, cents = 10 + (n * 7 + j) % 9000, (n + j) % 100
         text = f"{units}.{cents:02d}"
         money = {"currencyCode": "EUR", "units": str(units), "nanos": cents * 10_000_000}
-        return Entity("total_amount", text, 0.91, 0, {"text": text, "moneyValue": money}, box)
+        return Entity("total_amount", text, 0.91, 0, {"text": text, "moneyValue": money}, box, MODEL_TAG)
     if kind == 1:
         value = {"text": "2026-03-14", "dateValue": {"year": 2026, "month": 3, "day": 14}}
-        return Entity("invoice_date", "14/03/2026", 0.88, 0, value, box)
+        return Entity("invoice_date", "14/03/2026", 0.88, 0, value, box, MODEL_TAG)
     if kind == 2:
-        return Entity("form_field", f"answer {n}-{j}", 0.8, 1, {"text": f"answer {n}-{j}", "key": f"Question {j}"}, box)
-    return Entity("supplier_name", "Northwind Supplies Ltd", 0.95, 0, {"text": "Northwind Supplies Ltd"}, None)
+        value = {"text": f"answer {n}-{j}", "key": f"Question {j}"}
+        return Entity("form_field", f"answer {n}-{j}", 0.8, 1, value, box, "rules")
+    value = {"text": "Northwind Supplies Ltd"}
+    return Entity("supplier_name", "Northwind Supplies Ltd", 0.95, 0, value, None, MODEL_TAG)
 
 
 def processed_documents(

@@ -254,6 +254,7 @@ ORDER BY d.document_id""",
             Column("confidence", F64, "round(f.confidence::numeric, 4)::float8"),
             Column("page", I32, "f.page"),
             Column("bbox", S, "to_jsonb(f.bbox)::text"),
+            Column("extractor", S, "f.extractor"),
             Column("updated_at", TS, "f.updated_at"),
         ),
         """FROM docpipe.document_fields f

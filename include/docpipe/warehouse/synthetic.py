@@ -21,6 +21,9 @@ from docpipe.models import document_id_for
 TENANTS = ("acme", "globex", "initech", "umbrella")
 TYPES = ("invoice", "receipt", "form", "other")
 TYPE_WEIGHTS = (0.45, 0.35, 0.12, 0.08)
+# what produced a field (document_fields.extractor): a field-selection model's tag, the rules, or unsaid.
+# Taken in turn, not drawn, so the other columns' random draws stay what they were.
+EXTRACTORS = ("fs-1a2b3c4d5e", "fs-1a2b3c4d5e", "rules", None)
 CATEGORIES = ("Toxic", "Insult", "Profanity", "Derogatory", "Sexual", "Death, Harm & Tragedy", "Violent",
               "Firearms & Weapons", "Public Safety", "Health", "Religion & Belief", "Illicit Drugs",
               "War & Conflict", "Politics", "Finance", "Legal")  # fmt: skip
@@ -89,7 +92,7 @@ def insert_facts(
                            Decimal(rng.randint(100, 999_999)) / 100 if amount else None,
                            (start - timedelta(days=rng.randint(0, 60))).date() if date else None,
                            "EUR" if amount else None, round(rng.betavariate(5, 1.5), 4), rng.randint(0, pages - 1),
-                           [0.1, 0.1, 0.5, 0.2], updated))  # fmt: skip
+                           [0.1, 0.1, 0.5, 0.2], EXTRACTORS[(i + ordinal) % len(EXTRACTORS)], updated))  # fmt: skip
         reasons = [f"{c} {s}" for c, s in scores.items() if s >= 0.6]
         moderation.append((doc_id, sha, decision, json.dumps(scores, sort_keys=True), reasons,
                            rng.randint(0, 3), "local", "1.0", updated))  # fmt: skip
@@ -116,7 +119,7 @@ def insert_facts(
                 cp.write_row(doc)
         with cur.copy(
             "COPY docpipe.document_fields (document_id, ordinal, content_sha256, field_type, mention_text, value_text, "
-            "value_number, value_date, currency, confidence, page, bbox, updated_at) FROM STDIN"
+            "value_number, value_date, currency, confidence, page, bbox, extractor, updated_at) FROM STDIN"
         ) as cp:
             for f in fields:
                 cp.write_row(f)
