@@ -213,3 +213,27 @@ def test_grouped_cross_validation_on_the_annotators_transcripts(capsys):
     acc = report["accuracy"]
     assert acc["date"] >= 0.9 and acc["total"] >= 0.8 and acc["company"] >= 0.6 and acc["address"] >= 0.6, acc
     assert report["expected_calibration_error"] < 0.2
+
+
+@pytest.mark.parametrize(
+    "printed, iso",
+    [
+        ("15 JUN 18", "2018-06-15"),  # worded month, two-digit year
+        ("15-Jun-18 11:02", "2018-06-15"),
+        ("26-05-2018", "2018-05-26"),
+        ("[Sales]2018-01-0522:55:25", "2018-01-05"),  # OCR glued the time to the day
+        ("25032018 13:11:54", "2018-03-25"),  # a till's compact timestamp, day first
+        ("20180428 19:12", "2018-04-28"),  # and year first
+    ],
+)
+def test_dates_in_common_printed_forms(printed, iso):
+    from docpipe.extraction.normalize import find_dates
+
+    assert [d.value.isoformat() for d in find_dates(printed)] == [iso]
+
+
+@pytest.mark.parametrize("printed", ["INVOICE 20180428", "Tel 0123456789 12:30", "Qty 15 JUNK 18"])
+def test_numbers_that_are_not_dates(printed):
+    from docpipe.extraction.normalize import find_dates
+
+    assert find_dates(printed) == []

@@ -37,11 +37,14 @@ def run(args: argparse.Namespace) -> int:
     scans = bench.folder_docs(args.dataset, args.scans) if args.dataset else bench.scanned_docs(args.scans)
     bench.warm_up(engine)
     scanned = bench.measure(engine, scans)
+    # on receipts (the shipped model's document type): generated ones, and the folder's scans when given
+    model_ms, rules_ms = bench.selection_ms(engine, bench.receipt_docs(20) + (scans if args.dataset else []))
     rss, long_pages, long_seconds = bench.peak_rss_mb(bench.long_pdf(args.pages))
     report = {
         "born_digital_pages_per_s_per_core": round(born.pages_per_cpu_second, 2),
         "scanned_pages_per_s_per_core": round(scanned.pages_per_cpu_second, 3),
         "peak_rss_mb_500_pages": round(rss, 1),
+        "field_model_ms_per_document": round(model_ms - rules_ms, 2),
     }
     if args.json:
         print(json.dumps(report))
@@ -64,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     table.add_row("scanned pages/s per core", f"{scanned.pages_per_cpu_second:.2f}",
                   f"{alt_scan.pages_per_cpu_second:.2f}" if alt_scan else "-", "Tesseract 5 instead of rapidocr")  # fmt: skip
     table.add_row(f"peak RSS, {long_pages}-page PDF", f"{rss:.0f} MB", "-", "")
+    table.add_row("classification and fields, CPU ms per receipt", f"{model_ms:.1f}", f"{rules_ms:.1f}",
+                  "the rules alone (DOCPIPE_FIELD_MODEL=none)")  # fmt: skip
     console.print(table)
     console.print(
         f"born-digital: {born.pages} pages of {born.documents} documents in {born.cpu_seconds:.1f} CPU s "

@@ -182,23 +182,25 @@ def has_money(line: Line) -> bool:
     return bool(re.search(r"\d\.\d{2}$", last)) and address_score(line) < 1.5
 
 
-def address_score(line: Line) -> float:
+def address_parts(text: str) -> dict[str, bool]:
+    """Which marks of a postal address a line carries."""
+    return {
+        "postcode": bool(POSTCODE.search(text)),
+        "region": bool(REGION.search(text)),
+        "street": bool(STREET.search(text)),
+        "house": bool(HOUSE_NUMBER.search(text)),
+        "slash": bool(SLASH_NUMBER.search(text)),
+        "comma": text.rstrip().endswith(","),
+    }
+
+
+_ADDRESS_WEIGHTS = {"postcode": 2.0, "region": 1.5, "street": 1.0, "house": 0.8, "slash": 0.5, "comma": 0.5}
+
+
+def address_score(line: Line, parts: dict[str, bool] | None = None) -> float:
     """How strongly a line reads as part of a postal address (0 = not at all)."""
-    t = line.text
-    score = 0.0
-    if POSTCODE.search(t):
-        score += 2.0
-    if REGION.search(t):
-        score += 1.5
-    if STREET.search(t):
-        score += 1.0
-    if HOUSE_NUMBER.search(t):
-        score += 0.8
-    if SLASH_NUMBER.search(t):
-        score += 0.5
-    if t.rstrip().endswith(","):
-        score += 0.5
-    return score
+    parts = parts if parts is not None else address_parts(line.text)
+    return sum(w for k, w in _ADDRESS_WEIGHTS.items() if parts[k])
 
 
 def _stop_line(line: Line) -> bool:

@@ -50,8 +50,8 @@ FIELD_KINDS = {
     "tax_amount": "amount",
 }
 MAX_NAME_LINE = 14  # a shop's name is printed within its first lines
-MAX_ADDRESS_LINE = 22
-MAX_ADDRESS_LINES = 6
+MAX_ADDRESS_START = 14  # a shop's address starts within its first lines (on SROIE's receipts: by line 12)
+MAX_ADDRESS_LINES = 5
 
 
 # ---------------------------------------------------------------------------------------------- lines
@@ -103,29 +103,35 @@ def line_infos(layout: Layout) -> tuple[list[Any], list[LineInfo], int]:
     header_len = len(r._header(lines))
     heights = sorted(max(s.y1 - s.y0 for s in ln.segs) for ln in lines) or [1.0]
     median_h = heights[len(heights) // 2] or 1.0
+    # names and addresses are read off the first lines only: the rest need no address or name marks
+    head = max(MAX_NAME_LINE, MAX_ADDRESS_START + MAX_ADDRESS_LINES) + 1
     infos = []
     for ln in lines:
         t = ln.text
         letters = ln.letters
         amounts = r._amounts(ln)
-        uppers = sum(ch.isupper() for ch in t)
-        suffix = r.COMPANY_SUFFIX.search(t)
         label_text = r._label_text(ln, amounts)
-        contact, registration, document = r.is_contact(ln), r.is_registration(ln), bool(r.DOCUMENT.search(t))
-        dated = bool(find_dates(fix_ocr_digits(t)))
+        near_top = ln.index < head
+        parts = r.address_parts(t) if near_top else dict.fromkeys(("postcode", "region", "street", "house", "slash", "comma"), False)  # fmt: skip
+        suffix = r.COMPANY_SUFFIX.search(t) if near_top else None
+        contact = r.is_contact(ln) if near_top else False
+        registration = r.is_registration(ln) if near_top else False
+        document = bool(r.DOCUMENT.search(t)) if near_top else False
+        dated = bool(find_dates(fix_ocr_digits(t))) if near_top else False
+        address = r.address_score(ln, parts)
         infos.append(
             LineInfo(
                 text=t, index=ln.index, page=ln.page, conf=ln.conf,
                 y=min(s.y0 for s in ln.segs), x_center=(min(s.x0 for s in ln.segs) + max(s.x1 for s in ln.segs)) / 2,
                 width=max(s.x1 for s in ln.segs) - min(s.x0 for s in ln.segs),
                 height=max(s.y1 - s.y0 for s in ln.segs) / median_h,
-                letters=letters, digits=r._digits(t), upper_share=uppers / letters if letters else 0.0,
-                words=len(t.split()), address=r.address_score(ln), postcode=bool(r.POSTCODE.search(t)),
-                region=bool(r.REGION.search(t)), street=bool(r.STREET.search(t)), house=bool(r.HOUSE_NUMBER.search(t)),
+                letters=letters, digits=r._digits(t), upper_share=sum(ch.isupper() for ch in t) / letters if letters else 0.0,
+                words=len(t.split()), address=address, postcode=parts["postcode"], region=parts["region"],
+                street=parts["street"], house=parts["house"],
                 suffix=bool(suffix), suffix_at_start=bool(suffix and suffix.start() == 0),
                 contact=contact, registration=registration, document=document, dated=dated,
-                money=bool(amounts) or r.has_money(ln), amounts=amounts,
-                name_like=r.name_shape(ln) and not (contact or registration or document or dated),
+                money=bool(amounts) or (bool(re.search(r"\d\.\d{2}$", t.rstrip())) and address < 1.5), amounts=amounts,
+                name_like=near_top and r.name_shape(ln) and not (contact or registration or document or dated),
                 total_label=r._label_strength(label_text), not_total=bool(r._NOT_TOTAL.search(label_text)),
                 paid=bool(r._PAID.search(t)) and not r._CHANGE.search(t), change=bool(r._CHANGE.search(t)),
                 rounding=bool(r._ROUNDING.search(t)), summary=bool(r._SUMMARY.search(t)),
@@ -204,6 +210,23 @@ def _name_variants(text: str) -> list[tuple[str, str]]:
 _VARIANTS = ("full", "clean", "to_suffix", "after_label", "after_code")
 
 
+def _name_shape(value: str, suffix_rx: re.Pattern[str]) -> dict[str, float]:
+    """How a name reading is shaped: a legal suffix and what follows it, a label or a code before it."""
+    matches = list(suffix_rx.finditer(value))
+    tail = value[matches[-1].end() :] if matches else ""
+    return {
+        "variant_suffix": float(bool(matches)),
+        "suffix_at_end": float(bool(matches) and not tail.strip(" .,;:")),
+        "tail_digits": float(sum(ch.isdigit() for ch in tail)),  # a registration number after the suffix
+        "tail_brackets": float("(" in tail or ")" in tail),
+        "colon": float(":" in value[:25]),  # "Owned by: ..."
+        "leading_code": float(bool(_LEADING_CODE.match(value))),
+        "suffix_misread": float(bool(_SDN_BHD.search(value)) and not re.search(r"\bSDN\.?\s*BHD\b", value, re.I)),
+        "junk": float(bool(_JUNK.search(value))),
+        "lower_share": sum(ch.islower() for ch in value) / max(1, sum(ch.isalpha() for ch in value)),
+    }
+
+
 def _name_candidates(
     name: str, lines: list[Any], infos: list[LineInfo], header_len: int, rule: Candidate | None
 ) -> list[FieldCandidate]:
@@ -260,7 +283,7 @@ def _name_candidates(
                 f = dict(base)
                 f.update({f"variant_{k}": float(k == kind) for k in _VARIANTS})
                 f["dropped"] = 1.0 - len(value) / max(len(mention), 1)
-                f["variant_suffix"] = float(bool(COMPANY_SUFFIX.search(value)))
+                f.update(_name_shape(value, COMPANY_SUFFIX))
                 f["rule"] = float(bool(rule_fold) and fold(value) == rule_fold)
 
                 def make(
@@ -280,14 +303,14 @@ def _address_candidates(
     from .receipt import _mention, _merged, fix_address_words
 
     out = []
-    limit = min(len(lines), MAX_ADDRESS_LINE)
+    limit = min(len(lines), MAX_ADDRESS_START + MAX_ADDRESS_LINES)
     rule_fold = fold(rule.mention) if rule is not None else ""
     # per line, once: its text without trailing separators, that text with OCR look-alikes fixed, and folded
     # (a span's value and fold are its lines' joined, since both work word by word)
     printed = [ln.text.rstrip(" ,") for ln in lines[:limit]]
     fixed = [fix_address_words(t) for t in printed]
     folded = [fold(t) for t in printed]
-    for s in range(limit):
+    for s in range(min(limit, MAX_ADDRESS_START)):
         if infos[s].page > 0:
             break
         for e in range(s + 1, min(s + MAX_ADDRESS_LINES, limit) + 1):
@@ -440,6 +463,8 @@ def _amount_candidates(
             "labelled_elsewhere": float(len(labelled_totals - {value})),
             "label_count": float(len(label_hits)),
             "label_stronger_elsewhere": float(any(best_label[v] > best_label[value] for v in labelled_totals)),
+            "label_rank": float(len({best_label[v] for v in labelled_totals if best_label[v] > best_label[value]})),
+            "largest_labelled": float(bool(labelled_totals) and value == max(labelled_totals)),
             "not_total": float(any(infos[h[0]].not_total for h in hits)),
             "paid": float(value in paid),
             "change": float(value in change),
