@@ -199,7 +199,7 @@ def test_eval_writes_predictions_reliability_and_a_plot(generated, tmp_path, mon
     from PIL import Image
 
     with Image.open(plot) as im:
-        assert im.size == (640, 560)
+        assert im.size == (640, 600)
 
 
 @pytest.mark.slow

@@ -123,7 +123,8 @@ def _print(console, args: argparse.Namespace, report: dict, scores: list, wall: 
 
     how = f"{args.cv}-fold cross-validation grouped by issuer" if args.cv else "the engine as configured"
     source = "annotators' transcripts" if args.transcripts else "OCR / text layer"
-    table = Table(title=f"fields of {report['documents']} documents ({', '.join(args.dataset)}): {how}, {source}")
+    folders = ", ".join(Path(f).name for f in args.dataset)
+    table = Table(title=f"fields of {report['documents']} documents ({folders}): {how}, {source}")
     table.add_column("field")
     table.add_column("strict", justify="right")
     table.add_column("references' rule", justify="right")
@@ -145,8 +146,10 @@ def _print(console, args: argparse.Namespace, report: dict, scores: list, wall: 
         dt.add_column("documents", justify="right")
         for field in report["accuracy"]:
             dt.add_column(field, justify="right")
+        dt.add_column("calibration error", justify="right")
         for ds, part in report["by_dataset"].items():
-            dt.add_row(ds, str(part["documents"]), *(fmt(v) for v in part["accuracy"].values()))
+            dt.add_row(ds, str(part["documents"]), *(fmt(v) for v in part["accuracy"].values()),
+                       f"{part['expected_calibration_error']:.3f}")  # fmt: skip
         console.print(dt)
 
     if report.get("folds"):

@@ -143,7 +143,6 @@ def run(args: argparse.Namespace) -> int:
     if report:
         from docpipe.commands.eval_extraction import _print
 
-        args.dataset = [Path(f).name for f in args.dataset]
         _print(console, argparse.Namespace(**{**vars(args), "show_misses": False}), report, scores, took)
     console.print(f"use it: DOCPIPE_FIELD_MODEL={path}  (the engine version then ends in fs-{digest[:10]})")
     return 0

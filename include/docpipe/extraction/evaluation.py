@@ -186,15 +186,7 @@ def summarise(
         "accuracy_reference_rule": ref,
         "high_confidence_precision": round(sum(high) / len(high), 4) if high else None,
         "expected_calibration_error": round(ece, 4),
-        "reliability": [
-            {
-                "bin": f"{b.low:.1f}-{b.high:.1f}",
-                "count": b.count,
-                "mean_confidence": None if b.mean_confidence is None else round(b.mean_confidence, 4),
-                "accuracy": None if b.accuracy is None else round(b.accuracy, 4),
-            }
-            for b in bins
-        ],  # fmt: skip
+        "reliability": _bins(bins),
         "auto_accept": threshold,
         # CPU seconds of a one-thread page read: the cost on one core (None when every page came from the cache)
         "seconds_per_document": round(sum(s.cpu_seconds for s in scores) / n, 3)
@@ -208,7 +200,9 @@ def summarise(
     if len(datasets) > 1:
         report["by_dataset"] = {
             ds: {"documents": len(part := [s for s in scores if s.dataset == ds]), "accuracy": _accuracy(part, names),
-                 "accuracy_reference_rule": _accuracy(part, names, "reference")}
+                 "accuracy_reference_rule": _accuracy(part, names, "reference"),
+                 "expected_calibration_error": round(training.reliability(*confident(part))[1], 4),
+                 "reliability": _bins(training.reliability(*confident(part))[0])}
             for ds in datasets
         }  # fmt: skip
     folds = sorted({s.fold for s in scores if s.fold is not None})
@@ -219,6 +213,15 @@ def summarise(
             for k in folds
         ]  # fmt: skip
     return report
+
+
+def _bins(bins: list[training.ReliabilityBin]) -> list[dict[str, Any]]:
+    return [
+        {"bin": f"{b.low:.1f}-{b.high:.1f}", "count": b.count,
+         "mean_confidence": None if b.mean_confidence is None else round(b.mean_confidence, 4),
+         "accuracy": None if b.accuracy is None else round(b.accuracy, 4)}
+        for b in bins
+    ]  # fmt: skip
 
 
 def auto_accept(scores: list[DocumentScore], target: float, on: list[str] | None = None) -> dict[str, Any]:

@@ -364,14 +364,14 @@ def choose_threshold(
 
 
 def plot_reliability(bins: list[ReliabilityBin], ece: float, path: str | Path, title: str) -> Path:
-    """A reliability diagram as PNG: accuracy per confidence bin against the diagonal, counts below."""
+    """A reliability diagram as PNG: accuracy per confidence bin against the diagonal, field counts below."""
     from PIL import Image, ImageDraw
 
-    W, H, M = 640, 560, 60
-    plot_h = 360
+    W, H, M = 640, 600, 60
     img = Image.new("RGB", (W, H), "white")
     d = ImageDraw.Draw(img)
-    x0, y0, x1, y1 = M, 40, W - 20, 40 + plot_h
+    x0, y0, x1, y1 = M, 40, W - 20, 400  # the reliability panel
+    c0, c1 = 470, H - 30  # the counts panel
 
     def px(v: float) -> float:
         return x0 + v * (x1 - x0)
@@ -379,29 +379,32 @@ def plot_reliability(bins: list[ReliabilityBin], ece: float, path: str | Path, t
     def py(v: float) -> float:
         return y1 - v * (y1 - y0)
 
-    d.text((M, 10), f"{title}  (ECE {ece:.3f})", fill="black")
+    d.text((M, 12), f"{title}  (expected calibration error {ece:.3f})", fill="black")
+    most = max((b.count for b in bins), default=1) or 1
+    for b in bins:
+        if b.accuracy is not None:
+            d.rectangle([px(b.low) + 2, py(b.accuracy), px(b.high) - 2, y1], fill=(70, 120, 200), outline="black")
+        bar = (b.count / most) * (c1 - c0 - 16)
+        d.rectangle([px(b.low) + 2, c1 - bar, px(b.high) - 2, c1], fill=(160, 160, 160))
+        d.text((px(b.low) + 4, c1 + 4), str(b.count), fill="black")
+    d.line([px(0), py(0), px(1), py(1)], fill=(90, 90, 90), width=2)  # perfect calibration, over the bars
+    for b in bins:
+        if b.mean_confidence is not None and b.accuracy is not None:
+            mx = px(b.mean_confidence)
+            d.ellipse([mx - 4, py(b.accuracy) - 4, mx + 4, py(b.accuracy) + 4], fill=(220, 80, 60), outline="black")
     d.rectangle([x0, y0, x1, y1], outline="black")
     for t in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
         d.line([px(t), y1, px(t), y1 + 4], fill="black")
         d.text((px(t) - 8, y1 + 6), f"{t:.1f}", fill="black")
         d.line([x0 - 4, py(t), x0, py(t)], fill="black")
-        d.text((x0 - 34, py(t) - 6), f"{t:.1f}", fill="black")
-    d.line([px(0), py(0), px(1), py(1)], fill=(150, 150, 150), width=1)
-    most = max((b.count for b in bins), default=1) or 1
-    for b in bins:
-        if b.accuracy is not None:
-            d.rectangle([px(b.low) + 2, py(b.accuracy), px(b.high) - 2, y1], fill=(70, 120, 200), outline="black")
-            d.ellipse([px(b.mean_confidence or 0) - 3, py(b.mean_confidence or 0) - 3,
-                       px(b.mean_confidence or 0) + 3, py(b.mean_confidence or 0) + 3], fill=(220, 80, 60))  # fmt: skip
-        bar = (b.count / most) * 80
-        d.rectangle([px(b.low) + 2, H - 40 - bar, px(b.high) - 2, H - 40], fill=(160, 160, 160))
-        d.text((px(b.low) + 4, H - 36), str(b.count), fill="black")
+        d.text((x0 - 30, py(t) - 6), f"{t:.1f}", fill="black")
+    d.text((x0, y1 + 24), "confidence", fill="black")
     d.text(
-        (x0, y1 + 22),
-        "confidence  (bars: accuracy per bin; dots: mean confidence; grey diagonal: perfect)",
+        (x0, y1 + 40),
+        "bars: accuracy per bin; dots: accuracy at the bin's mean confidence; line: perfect",
         fill="black",
     )
-    d.text((x0, H - 140), "fields per bin", fill="black")
+    d.text((x0, c0 - 16), "fields per bin", fill="black")
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     img.save(out)
