@@ -100,6 +100,7 @@ class Layout:
 
     def __init__(self, pages: list[PageText]):
         self.pages = pages
+        self.cache: dict[str, Any] = {}  # what readers of these pages derive once and share (receipt lines)
         self.by_page = [p.segments for p in pages]
         self.segments = [s for segs in self.by_page for s in segs]
         self._next_in_row: dict[int, Segment] = {}

@@ -19,9 +19,11 @@ of a confident wrong value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property, lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from .fields import Candidate, Layout, _conf_factor, _order
@@ -38,8 +40,8 @@ class Line:
     segs: list[Segment]
     index: int
 
-    @property
-    def text(self) -> str:
+    @cached_property
+    def text(self) -> str:  # read many times per line by the rules and the field selector's features
         return " ".join(s.text for s in self.segs)
 
     @property
@@ -50,9 +52,13 @@ class Line:
     def conf(self) -> float:
         return min(s.conf for s in self.segs)
 
-    @property
+    @cached_property
+    def amounts(self) -> list[tuple[Money, Segment]]:  # see `_amounts`
+        return [(m, seg) for seg in self.segs if (m := _segment_amount(seg)) is not None]
+
+    @cached_property
     def letters(self) -> int:
-        return sum(ch.isalpha() for ch in self.text)
+        return sum(map(str.isalpha, self.text))
 
 
 # ---------------------------------------------------------------------------------------------- line kinds
@@ -134,9 +140,9 @@ def fix_address_words(text: str) -> str:
         if len(known) == 1:
             word = known.pop()
             letters = [ch for ch in core if ch.isalpha()]
-            return word.upper() if sum(ch.isupper() for ch in letters) * 2 >= len(letters) else word.capitalize()
+            return word.upper() if sum(map(str.isupper, letters)) * 2 >= len(letters) else word.capitalize()
         low = core.lower()
-        if sum(ch.isdigit() for ch in core) >= 2 and re.fullmatch(r"[\dOoIl]+[A-Za-z]?", core):
+        if sum(map(str.isdigit, core)) >= 2 and re.fullmatch(r"[\dOoIl]+[A-Za-z]?", core):
             # a house number with a letter read for a digit ("29O" -> "290"), keeping a unit letter ("12A")
             head, tail = (core[:-1], core[-1]) if core[-1].isalpha() and core[-1] not in "OoIl" else (core, "")
             return head.translate(_LETTER_AS_DIGIT) + tail
@@ -157,19 +163,49 @@ PHONE_ONLY = re.compile(r"^[\s\d()+\-/.,:]{8,}$")
 
 
 def _digits(text: str) -> int:
-    return sum(ch.isdigit() for ch in text)
+    return sum(map(str.isdigit, text))
+
+
+# The line predicates below depend on a line's text alone and are asked many times per line (by the rules
+# and by the field selector's features) and often across documents (a shop's header repeats): cached by text.
+
+
+def clear_caches() -> None:
+    """Forget the cached line predicates (benchmarks start each pass cold)."""
+    for f in (dated, document_word, _registration, _contact, address_parts):
+        f.cache_clear()
+
+
+@lru_cache(maxsize=16384)
+def dated(text: str) -> bool:
+    """Whether the text prints a date (OCR's digit look-alikes undone)."""
+    return bool(find_dates(fix_ocr_digits(text)))
+
+
+@lru_cache(maxsize=16384)
+def document_word(text: str) -> bool:
+    """Whether the text carries a word of the slip itself (invoice, cashier, table no, ...)."""
+    return bool(DOCUMENT.search(text))
 
 
 def is_registration(line: Line) -> bool:
-    t = line.text.strip()
+    return _registration(line.text.strip())
+
+
+@lru_cache(maxsize=16384)
+def _registration(t: str) -> bool:
     if REGISTRATION.search(t):
         return True
     rest = REG_NUMBER.sub("", t).strip(" ()[]:.-")
-    return bool(REG_NUMBER.search(t)) and sum(ch.isalpha() for ch in rest) <= 2
+    return bool(REG_NUMBER.search(t)) and sum(map(str.isalpha, rest)) <= 2
 
 
 def is_contact(line: Line) -> bool:
-    t = line.text
+    return _contact(line.text)
+
+
+@lru_cache(maxsize=16384)
+def _contact(t: str) -> bool:
     return bool(CONTACT.search(t)) or (bool(PHONE_ONLY.match(t)) and _digits(t) >= 8)
 
 
@@ -182,22 +218,25 @@ def has_money(line: Line) -> bool:
     return bool(re.search(r"\d\.\d{2}$", last)) and address_score(line) < 1.5
 
 
-def address_parts(text: str) -> dict[str, bool]:
-    """Which marks of a postal address a line carries."""
-    return {
-        "postcode": bool(POSTCODE.search(text)),
-        "region": bool(REGION.search(text)),
-        "street": bool(STREET.search(text)),
-        "house": bool(HOUSE_NUMBER.search(text)),
-        "slash": bool(SLASH_NUMBER.search(text)),
-        "comma": text.rstrip().endswith(","),
-    }
+@lru_cache(maxsize=16384)
+def address_parts(text: str) -> Mapping[str, bool]:
+    """Which marks of a postal address a line carries (read-only: cached)."""
+    return MappingProxyType(
+        {
+            "postcode": bool(POSTCODE.search(text)),
+            "region": bool(REGION.search(text)),
+            "street": bool(STREET.search(text)),
+            "house": bool(HOUSE_NUMBER.search(text)),
+            "slash": bool(SLASH_NUMBER.search(text)),
+            "comma": text.rstrip().endswith(","),
+        }
+    )
 
 
 _ADDRESS_WEIGHTS = {"postcode": 2.0, "region": 1.5, "street": 1.0, "house": 0.8, "slash": 0.5, "comma": 0.5}
 
 
-def address_score(line: Line, parts: dict[str, bool] | None = None) -> float:
+def address_score(line: Line, parts: Mapping[str, bool] | None = None) -> float:
     """How strongly a line reads as part of a postal address (0 = not at all)."""
     parts = parts if parts is not None else address_parts(line.text)
     return sum(w for k, w in _ADDRESS_WEIGHTS.items() if parts[k])
@@ -206,13 +245,7 @@ def address_score(line: Line, parts: dict[str, bool] | None = None) -> float:
 def _stop_line(line: Line) -> bool:
     """A line that ends the header's name and address block."""
     t = line.text
-    return (
-        is_contact(line)
-        or is_registration(line)
-        or bool(DOCUMENT.search(t))
-        or bool(find_dates(fix_ocr_digits(t)))
-        or has_money(line)
-    )
+    return is_contact(line) or is_registration(line) or document_word(t) or dated(t) or has_money(line)
 
 
 # ---------------------------------------------------------------------------------------------- header
@@ -234,7 +267,7 @@ def find_address(header: list[Line]) -> tuple[int, int] | None:
     """[start, end) of the address block within the header lines."""
     anchor = None
     for i, line in enumerate(header):
-        if is_contact(line) or is_registration(line) or DOCUMENT.search(line.text):
+        if is_contact(line) or is_registration(line) or document_word(line.text):
             continue
         s = address_score(line)
         strong = s >= 1.5 or (s >= 1.0 and i + 1 < len(header) and address_score(header[i + 1]) >= 1.0)
@@ -285,9 +318,7 @@ _TRAILING_REG = re.compile(
 
 def _name_like(line: Line) -> bool:
     t = line.text.strip()
-    return name_shape(line) and not (
-        is_contact(line) or is_registration(line) or DOCUMENT.search(t) or find_dates(fix_ocr_digits(t))
-    )
+    return name_shape(line) and not (is_contact(line) or is_registration(line) or document_word(t) or dated(t))
 
 
 def name_shape(line: Line) -> bool:
@@ -324,7 +355,7 @@ def find_name(header: list[Line], address: tuple[int, int] | None) -> tuple[list
         line = header[i]
         if _name_like(line):
             blocks[-1].append(i)
-        elif is_registration(line) or find_dates(fix_ocr_digits(line.text)):
+        elif is_registration(line) or dated(line.text):
             continue
         elif blocks[-1]:
             blocks.append([])
@@ -446,7 +477,7 @@ def _segment_amount(seg: Segment) -> Money | None:
 
 def _amounts(line: Line) -> list[tuple[Money, Segment]]:
     """Amounts printed on a line, left to right (a segment may hold a label and its amount)."""
-    return [(m, seg) for seg in line.segs if (m := _segment_amount(seg)) is not None]
+    return line.amounts
 
 
 _GLUED_CODE = re.compile(r"(?<=[a-z])(?=(?:USD|EUR|GBP|MYR|SGD|RM)\b)|(?<=[A-Z]{3})(?=(?:USD|EUR|GBP|MYR|SGD)\b)")
@@ -582,11 +613,15 @@ def _largest_amount(printed: dict[Decimal, list[tuple[Money, Segment, Line]]]) -
 
 
 def lines_of(layout: Layout) -> list[Line]:
+    """The layout's printed lines (made once per layout: the rules and the field selector share them)."""
+    if "receipt_lines" in layout.cache:
+        return layout.cache["receipt_lines"]  # type: ignore[no-any-return]
     out: list[Line] = []
     for page in layout.pages:
         for row in page.rows:
             if row:
                 out.append(Line(list(row), len(out)))
+    layout.cache["receipt_lines"] = out
     return out
 
 

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,10 @@ FIELD_KINDS = {
     "net_amount": "amount",
     "tax_amount": "amount",
 }
-MAX_NAME_LINE = 14  # a shop's name is printed within its first lines
-MAX_ADDRESS_START = 14  # a shop's address starts within its first lines (on SROIE's receipts: by line 12)
+# A shop prints its name and address at the top: on 480 training receipts the name started by line 7 and
+# the address by line 9 (both counted from 0); the limits leave room for longer headers.
+MAX_NAME_LINE = 10
+MAX_ADDRESS_START = 10
 MAX_ADDRESS_LINES = 5
 
 
@@ -95,6 +98,9 @@ class LineInfo:
     summary: bool
 
 
+_NO_ADDRESS = dict.fromkeys(("postcode", "region", "street", "house", "slash", "comma"), False)
+
+
 def line_infos(layout: Layout) -> tuple[list[Any], list[LineInfo], int]:
     """(the receipt module's lines, their infos, the number of header lines)."""
     from . import receipt as r
@@ -112,12 +118,12 @@ def line_infos(layout: Layout) -> tuple[list[Any], list[LineInfo], int]:
         amounts = r._amounts(ln)
         label_text = r._label_text(ln, amounts)
         near_top = ln.index < head
-        parts = r.address_parts(t) if near_top else dict.fromkeys(("postcode", "region", "street", "house", "slash", "comma"), False)  # fmt: skip
+        parts = r.address_parts(t) if near_top else _NO_ADDRESS
         suffix = r.COMPANY_SUFFIX.search(t) if near_top else None
         contact = r.is_contact(ln) if near_top else False
         registration = r.is_registration(ln) if near_top else False
-        document = bool(r.DOCUMENT.search(t)) if near_top else False
-        dated = bool(find_dates(fix_ocr_digits(t))) if near_top else False
+        document = r.document_word(t) if near_top else False
+        dated = r.dated(t) if near_top else False
         address = r.address_score(ln, parts)
         infos.append(
             LineInfo(
@@ -125,7 +131,7 @@ def line_infos(layout: Layout) -> tuple[list[Any], list[LineInfo], int]:
                 y=min(s.y0 for s in ln.segs), x_center=(min(s.x0 for s in ln.segs) + max(s.x1 for s in ln.segs)) / 2,
                 width=max(s.x1 for s in ln.segs) - min(s.x0 for s in ln.segs),
                 height=max(s.y1 - s.y0 for s in ln.segs) / median_h,
-                letters=letters, digits=r._digits(t), upper_share=sum(ch.isupper() for ch in t) / letters if letters else 0.0,
+                letters=letters, digits=r._digits(t), upper_share=sum(map(str.isupper, t)) / letters if letters else 0.0,
                 words=len(t.split()), address=address, postcode=parts["postcode"], region=parts["region"],
                 street=parts["street"], house=parts["house"],
                 suffix=bool(suffix), suffix_at_start=bool(suffix and suffix.start() == 0),
@@ -152,11 +158,15 @@ class FieldCandidate:
     """One possible value of a field: what it says, where it is, and its features."""
 
     field: str
-    value: str  # the value as it would be stored (the name, the address, the ISO date, the amount)
+    read_value: Callable[[], str]  # the value as it would be stored (name, address, ISO date, amount): made on demand
     mention: str  # as printed
     features: dict[str, float]
     make: Callable[[float], Candidate]  # the engine's Candidate for this value at a given confidence
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def value(self) -> str:
+        return self.read_value()
 
 
 def fold(text: str) -> str:
@@ -195,7 +205,7 @@ def _name_variants(text: str) -> list[tuple[str, str]]:
     for kind, rx in (("after_label", _LEADING_LABEL), ("after_code", _LEADING_CODE)):
         for _, v in list(out):
             m = rx.match(v)
-            if m and sum(ch.isalpha() for ch in v[m.end() :]) >= 3:
+            if m and sum(map(str.isalpha, v[m.end() :])) >= 3:
                 out.append((kind, v[m.end() :]))
     seen: set[str] = set()
     unique = []
@@ -217,13 +227,13 @@ def _name_shape(value: str, suffix_rx: re.Pattern[str]) -> dict[str, float]:
     return {
         "variant_suffix": float(bool(matches)),
         "suffix_at_end": float(bool(matches) and not tail.strip(" .,;:")),
-        "tail_digits": float(sum(ch.isdigit() for ch in tail)),  # a registration number after the suffix
+        "tail_digits": float(sum(map(str.isdigit, tail))),  # a registration number after the suffix
         "tail_brackets": float("(" in tail or ")" in tail),
         "colon": float(":" in value[:25]),  # "Owned by: ..."
         "leading_code": float(bool(_LEADING_CODE.match(value))),
         "suffix_misread": float(bool(_SDN_BHD.search(value)) and not re.search(r"\bSDN\.?\s*BHD\b", value, re.I)),
         "junk": float(bool(_JUNK.search(value))),
-        "lower_share": sum(ch.islower() for ch in value) / max(1, sum(ch.isalpha() for ch in value)),
+        "lower_share": sum(map(str.islower, value)) / max(1, sum(map(str.isalpha, value))),
     }
 
 
@@ -278,7 +288,7 @@ def _name_candidates(
             seg = _merged(lines[i : i + n], mention)
             for kind, variant in _name_variants(mention):
                 value = _fix_name(variant)
-                if sum(ch.isalpha() for ch in value) < 2:
+                if sum(map(str.isalpha, value)) < 2:
                     continue
                 f = dict(base)
                 f.update({f"variant_{k}": float(k == kind) for k in _VARIANTS})
@@ -291,7 +301,7 @@ def _name_candidates(
                 ) -> Candidate:
                     return Candidate(name, mention, {"text": value}, conf, seg, _order(seg), {"spans": spans})  # fmt: skip
 
-                out.append(FieldCandidate(name, value, mention, f, make))
+                out.append(FieldCandidate(name, lambda value=value: value, mention, f, make))
         if info.name_like:
             name_like_seen += 1
     return out
@@ -308,7 +318,14 @@ def _address_candidates(
     # per line, once: its text without trailing separators, that text with OCR look-alikes fixed, and folded
     # (a span's value and fold are its lines' joined, since both work word by word)
     printed = [ln.text.rstrip(" ,") for ln in lines[:limit]]
-    fixed = [fix_address_words(t) for t in printed]
+    fixed: dict[int, str] = {}  # OCR look-alikes undone, per line, for the values read (the winner's, or in training)
+
+    def value_of(s: int, e: int) -> str:
+        for i in range(s, e):
+            if i not in fixed:
+                fixed[i] = fix_address_words(printed[i])
+        return ", ".join(fixed[i] for i in range(s, e))
+
     folded = [fold(t) for t in printed]
     for s in range(min(limit, MAX_ADDRESS_START)):
         if infos[s].page > 0:
@@ -351,14 +368,13 @@ def _address_candidates(
                 "height": max(g.height for g in group),
                 "rule": float(bool(rule_fold) and "".join(folded[s:e]) == rule_fold),
             }
-            value = ", ".join(fixed[s:e])
 
-            def make(conf: float, s: int = s, e: int = e, value: str = value) -> Candidate:
+            def make(conf: float, s: int = s, e: int = e) -> Candidate:
                 mention, spans = _mention(lines[s:e], ", ", " ,")
                 seg = _merged(lines[s:e], mention)
-                return Candidate(name, mention, {"text": value}, conf, seg, _order(seg), {"spans": spans})
+                return Candidate(name, mention, {"text": value_of(s, e)}, conf, seg, _order(seg), {"spans": spans})
 
-            out.append(FieldCandidate(name, value, mention, f, make))
+            out.append(FieldCandidate(name, lambda s=s, e=e: value_of(s, e), mention, f, make))
     return out
 
 
@@ -409,7 +425,7 @@ def _date_candidates(
         def make(conf: float, mention: str = mention, d: Any = d, seg: Any = seg) -> Candidate:
             return Candidate(name, mention, date_value(d.value), conf, seg, _order(seg))
 
-        out.append(FieldCandidate(name, value, mention, f, make))
+        out.append(FieldCandidate(name, lambda value=value: value, mention, f, make))
     return out
 
 
@@ -497,7 +513,7 @@ def _amount_candidates(
             extra = {"label_seg": label_line.segs[0], "label": _label_text(label_line)}
             return Candidate(name, money.text, {"money": money}, conf, seg, _order(seg), extra)
 
-        out.append(FieldCandidate(name, f"{value:.2f}", m.text, f, make))
+        out.append(FieldCandidate(name, lambda value=value: f"{value:.2f}", m.text, f, make))
     return out
 
 
@@ -524,7 +540,8 @@ class FieldModel:
 
     Trees are stored flat: for node i, `feature[i]`, `threshold[i]` (go left when x <= threshold, or when x
     is missing and `missing_left[i]`), `left[i]`/`right[i]` (node indices), `leaf[i]` and `value[i]`; `roots`
-    are the trees' first nodes. All trees walk down together, one NumPy step per level."""
+    are the trees' first nodes. All trees walk down together, one NumPy step per level; a leaf's children
+    are itself, so a walk that reached its leaf stays there while deeper trees go on."""
 
     def __init__(self, arrays: dict[str, np.ndarray], meta: dict[str, Any], digest: str):
         self.meta = meta
@@ -532,13 +549,22 @@ class FieldModel:
         self.fields: dict[str, dict[str, Any]] = {}
         for name, info in meta["fields"].items():
             p = f"{name}/"
+            leaf = arrays[p + "leaf"].astype(bool)
+            me = np.arange(len(leaf), dtype=np.int64)
             self.fields[name] = {
                 "features": info["features"],
-                **{k: arrays[p + k] for k in ("feature", "threshold", "missing_left", "left", "right", "leaf", "value",
-                                             "roots", "calib_x", "calib_y")},
+                "feature": np.where(leaf, 0, arrays[p + "feature"]).astype(np.int64),
+                "threshold": np.where(leaf, np.inf, arrays[p + "threshold"]),
+                "missing_left": arrays[p + "missing_left"].astype(bool),
+                # children[1] is the left child (x <= threshold), children[0] the right one
+                "children": np.stack([np.where(leaf, me, arrays[p + "right"]), np.where(leaf, me, arrays[p + "left"])]),
+                "value": arrays[p + "value"],
+                "roots": arrays[p + "roots"].astype(np.int64),
+                "calib_x": arrays[p + "calib_x"],
+                "calib_y": arrays[p + "calib_y"],
                 "baseline": float(info["baseline"]),
                 "depth": int(info["depth"]),
-            }  # fmt: skip
+            }
 
     @property
     def tag(self) -> str:
@@ -557,15 +583,16 @@ class FieldModel:
         """The ensemble's log-odds for each row of X (rows: candidates, columns: the field's features)."""
         m = self.fields[name]
         n = X.shape[0]
-        node = np.broadcast_to(m["roots"], (n, len(m["roots"]))).copy()
+        node = np.broadcast_to(m["roots"], (n, len(m["roots"])))
         rows = np.arange(n)[:, None]
-        for _ in range(m["depth"] + 1):
-            leaf = m["leaf"][node]
-            if leaf.all():
-                break
-            x = X[rows, m["feature"][node]]
-            go_left = np.where(np.isnan(x), m["missing_left"][node], x <= m["threshold"][node])
-            node = np.where(leaf, node, np.where(go_left, m["left"][node], m["right"][node]))
+        missing = bool(np.isnan(X).any())
+        feature, threshold, children = m["feature"], m["threshold"], m["children"]
+        for _ in range(m["depth"]):
+            x = X[rows, feature[node]]
+            go_left = x <= threshold[node]
+            if missing:
+                go_left = np.where(np.isnan(x), m["missing_left"][node], go_left)
+            node = children[go_left.view(np.int8), node]
         return m["baseline"] + m["value"][node].sum(axis=1)
 
     def calibrate(self, name: str, raw: float) -> float:
