@@ -88,10 +88,9 @@ def run(args: argparse.Namespace) -> int:
         scores: list[evaluation.DocumentScore] = []
         if args.cv:
             folds_task = progress.add_task(f"cross-validating ({args.cv} folds grouped by issuer)", total=args.cv)
-            preds, folds = training.cross_validate(
-                table, args.cv, progress=lambda n, _: progress.update(folds_task, completed=n)
+            scores = evaluation.cross_validate(
+                table, reads, args.cv, lambda n, _: progress.update(folds_task, completed=n)
             )
-            scores = evaluation.cv_scores(table, preds, folds)
         fitting = progress.add_task("training on every document", total=len(table.field_names))
         model = training.train(table, progress=lambda _: progress.update(fitting, advance=1))
     report = evaluation.summarise(scores, args.target_precision, args.threshold_on) if scores else {}

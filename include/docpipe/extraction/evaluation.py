@@ -119,32 +119,43 @@ def evaluate_cv(
     cache_dir: Path | None = None, progress: Callable[[int], None] | None = None,
     fold_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[DocumentScore], training.CandidateTable]:  # fmt: skip
-    """Grouped K-fold cross-validation of the field model: one score per document, from the fold that held it out."""
-    reads = labelled.read_documents(docs, transcripts=transcripts, workers=workers, cache_dir=cache_dir,
-                                    progress=progress)  # fmt: skip
+    """Grouped K-fold cross-validation: one score per document, from the fold that held it out."""
+    reads = list(labelled.read_documents(docs, transcripts=transcripts, workers=workers, cache_dir=cache_dir,
+                                         progress=progress))  # fmt: skip
     table = training.candidate_table(reads)
-    preds, folds = training.cross_validate(table, k, progress=fold_progress)
-    return cv_scores(table, preds, folds), table
+    return cross_validate(table, reads, k, fold_progress), table
 
 
-def cv_scores(
-    table: training.CandidateTable, preds: list[training.Prediction], folds: list[list[int]]
-) -> list[DocumentScore]:
-    """One score per document of `table` from its fold's out-of-fold predictions."""
-    fold_of = {i: n for n, f in enumerate(folds) for i in f}
-    by_doc: dict[int, list[training.Prediction]] = {}
-    for p in preds:
-        by_doc.setdefault(p.document, []).append(p)
-    scores = []
-    for i, d in enumerate(table.documents):
-        s = DocumentScore(d.doc.name, 0.0, error=d.error, fold=fold_of.get(i), group=d.doc.group, dataset=d.doc.dataset)
-        for p in by_doc.get(i, []):
-            s.fields[report_name(p.field)] = _scored(p.field, d.doc.truth[p.field], p.value, p.confidence)
-        for f in table.field_names:  # a document that could not be read: its fields count as missed
-            if f in d.doc.truth:
-                s.fields.setdefault(report_name(f), _scored(f, d.doc.truth[f], None, None))
-        scores.append(s)
-    return scores
+def cross_validate(
+    table: training.CandidateTable, reads: list[labelled.ReadPages], k: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[DocumentScore]:  # fmt: skip
+    """Each fold's documents through the whole engine (classification, rules, fields) with a field model
+    trained and calibrated on the other folds only; folds are grouped by issuer. A receipt the engine
+    classifies as another type gets that type's fields, as it would in production."""
+    from .local import LocalExtractionBackend
+
+    usable = [i for i, d in enumerate(table.documents) if not d.error]
+    folds = [[usable[j] for j in f] for f in training._grouped_folds([table.documents[i].doc.group for i in usable], k)]
+    scores: dict[int, DocumentScore] = {}
+    for n, held in enumerate(folds):
+        model = training.as_model(training.train(table, sorted(set(usable) - set(held))))
+        engine = LocalExtractionBackend(field_model=model)
+        for i in held:
+            read = reads[i]
+            t0 = time.perf_counter()
+            result = engine.result_from_pages(read.pages, read.mime)
+            s = score_document(read.doc.name, read.doc.truth, result, time.perf_counter() - t0, cpu_seconds=0.0)
+            s.fold, s.group, s.dataset = n, read.doc.group, read.doc.dataset
+            scores[i] = s
+        if progress:
+            progress(n + 1, len(folds))
+    for i, read in enumerate(reads):  # unreadable documents: every field missed
+        if i not in scores:
+            s = score_document(read.doc.name, read.doc.truth, None, 0.0, read.error, cpu_seconds=0.0)
+            s.group, s.dataset = read.doc.group, read.doc.dataset
+            scores[i] = s
+    return [scores[i] for i in range(len(reads))]
 
 
 # ---------------------------------------------------------------------------------------------- the report

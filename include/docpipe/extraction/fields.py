@@ -358,6 +358,10 @@ def classify(pages: list[PageText], text: str, form_pairs: int) -> tuple[str, fl
                 scores[kind] += weight
                 if weight >= 2.5 and re.search(pattern, head) and (kind != "invoice" or billed):
                     scores[kind] += 1.0  # the word is the document's title
+    if not billed and re.search(r"\binvoice\b", low):
+        # "(tax) invoice" with nobody asked to pay later: the legal heading of a till receipt in many
+        # countries (Malaysia's GST, Singapore's, Australia's), a word that tells little on its own
+        scores["invoice"] -= 1.5
     # A receipt records a payment made (tendered and change, or a card), where an invoice asks for one
     # later; "tax invoice" is the legal heading of till receipts in many countries, so the payment decides.
     if re.search(r"\b(?:cash|tender(?:ed)?|paid)\b", low) and re.search(r"\b(?:change|baki)\b", low):
@@ -442,8 +446,10 @@ def form_pairs(layout: Layout) -> list[tuple[Segment, re.Match[str], Segment, st
     return out
 
 
-def extract_fields(doc_type: str, layout: Layout) -> list[tuple[Entity, Spans]]:
-    """The schema's fields for `doc_type` as entities (with their text spans), in schema order."""
+def extract_fields(doc_type: str, layout: Layout, field_model: Any = None) -> list[tuple[Entity, Spans]]:
+    """The schema's fields for `doc_type` as entities (with their text spans), in schema order.
+
+    `field_model`: the `selector.FieldModel` that chooses the fields it knows (default: the configured one)."""
     schema = SCHEMAS.get(doc_type, ())
     if doc_type == "form":
         ents = []
@@ -457,7 +463,7 @@ def extract_fields(doc_type: str, layout: Layout) -> list[tuple[Entity, Spans]]:
     if not schema:
         return []
     if doc_type == "receipt":
-        return _receipt_entities(layout, schema)
+        return _receipt_entities(layout, schema, field_model)
     wanted = set(schema) - {"supplier_address"}
     by_type: dict[str, list[Candidate]] = {}
     for cand in labelled_candidates(layout, wanted):
@@ -499,7 +505,7 @@ def extract_fields(doc_type: str, layout: Layout) -> list[tuple[Entity, Spans]]:
                                                    _order(seg), {"segs": lines})  # fmt: skip
     from .selector import select
 
-    chosen = select(layout, chosen, schema, doc_type)
+    chosen = select(layout, chosen, schema, doc_type, field_model)
     _check_amounts(chosen)
     if "currency" in wanted:
         _currency(layout, chosen)
@@ -511,12 +517,12 @@ def extract_fields(doc_type: str, layout: Layout) -> list[tuple[Entity, Spans]]:
     return [_entity(chosen[t]) for t in schema if t in chosen]
 
 
-def _receipt_entities(layout: Layout, schema: tuple[str, ...]) -> list[tuple[Entity, Spans]]:
+def _receipt_entities(layout: Layout, schema: tuple[str, ...], field_model: Any = None) -> list[tuple[Entity, Spans]]:
     """A receipt's fields from its line structure (see `receipt`), its tax and currency from labels."""
     from .receipt import receipt_fields
     from .selector import select
 
-    chosen = select(layout, receipt_fields(layout), schema, "receipt")
+    chosen = select(layout, receipt_fields(layout), schema, "receipt", field_model)
     by_type: dict[str, list[Candidate]] = {}
     for cand in labelled_candidates(layout, {"tax_amount", "currency"}):
         by_type.setdefault(cand.type, []).append(cand)

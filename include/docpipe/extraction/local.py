@@ -62,6 +62,7 @@ class LocalExtractionBackend:
         min_text_chars: int = 10,
         ocr_timeout: float = 120.0,
         ocr_engine: str | None = None,
+        field_model: Any = None,
     ):
         self.max_bytes = max_bytes
         self.max_pages = max_pages
@@ -71,6 +72,8 @@ class LocalExtractionBackend:
         self.min_text_chars = min_text_chars
         self.ocr_timeout = ocr_timeout
         self.ocr_engine = ocr_engine or default_engine()
+        # the field selector's model (`selector.FieldModel`); None: the configured one (DOCPIPE_FIELD_MODEL)
+        self.field_model = field_model
 
     @property
     def reader_version(self) -> str:
@@ -89,7 +92,8 @@ class LocalExtractionBackend:
         from .selector import model_tag
 
         reader = self.reader_version
-        parts = [ENGINE_VERSION] + ([reader] if reader != "float" else []) + [model_tag()]
+        tag = self.field_model.tag if self.field_model is not None else model_tag()
+        parts = [ENGINE_VERSION] + ([reader] if reader != "float" else []) + [tag]
         return "+".join(p for p in parts if p)
 
     # ------------------------------------------------------------------------------------------ public
@@ -262,7 +266,7 @@ class LocalExtractionBackend:
         layout = Layout(pages)
         pairs = form_pairs(layout)
         doc_type, type_conf, _ = classify(pages, text, len(pairs))
-        found = extract_fields(doc_type, layout)
+        found = extract_fields(doc_type, layout, self.field_model)
         entities = [e for e, _ in found]
         ocr_pages = [p.number for p in pages if p.ocr]
 

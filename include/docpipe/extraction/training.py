@@ -4,7 +4,7 @@
     table = candidate_table(labelled.read_documents(docs))     # every candidate, its features and label
     model = train(table)                                       # trees per field + isotonic calibration
     save(model, "receipt-fields.npz", receipt={...})
-    preds = cross_validate(table, k=5)                         # grouped by issuer: no shop in train and test
+    preds, folds = cross_validate(table, k=5)                  # grouped by issuer: no shop in train and test
 
 Labels come from the keys: a candidate is right when it equals the printed truth under the strict rule
 (`labelled.correct`). Calibration and the auto-accept threshold are fitted on out-of-fold predictions only,
@@ -207,11 +207,12 @@ class Prediction:
 
 
 def _raw(trained_field: TrainedField, X: np.ndarray) -> np.ndarray:
-    model = _as_model({"f": trained_field})
+    model = as_model({"f": trained_field})
     return model.raw_scores("f", X)
 
 
-def _as_model(fields: dict[str, TrainedField]) -> selector.FieldModel:
+def _archive(fields: dict[str, TrainedField]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and metadata of a model archive (see `selector.FieldModel`)."""
     arrays: dict[str, np.ndarray] = {}
     meta: dict[str, Any] = {"format": selector.FORMAT, "fields": {}}
     for name, tf in fields.items():
@@ -220,10 +221,17 @@ def _as_model(fields: dict[str, TrainedField]) -> selector.FieldModel:
         arrays[f"{name}/calib_x"] = tf.calib_x
         arrays[f"{name}/calib_y"] = tf.calib_y
         meta["fields"][name] = {"features": tf.features, "baseline": tf.trees["baseline"], "depth": tf.trees["depth"]}
+    return arrays, meta
+
+
+def as_model(fields: dict[str, TrainedField]) -> selector.FieldModel:
+    """Trained fields as the engine's model, without writing it (its tag is fs-0000000000)."""
+    arrays, meta = _archive(fields)
     return selector.FieldModel(arrays, meta, "0" * 64)
 
 
 def _choose(table: CandidateTable, tf: TrainedField, name: str, docs: list[int]) -> list[Prediction]:
+    model = as_model({"f": tf})
     out = []
     for i in docs:
         d = table.documents[i]
@@ -234,7 +242,7 @@ def _choose(table: CandidateTable, tf: TrainedField, name: str, docs: list[int])
             out.append(Prediction(i, name, None, float("-inf"), 0.0, False, False))
             continue
         X = np.array([[c.features[f] for f in tf.features] for c in cands], dtype=np.float64)
-        best, score = selector.winner(_raw(tf, X))
+        best, score = selector.winner(model.raw_scores("f", X))
         conf = float(np.interp(score, tf.calib_x, tf.calib_y))
         labels = d.labels[name]
         out.append(Prediction(i, name, cands[best].value, score, conf, labels[best], any(labels)))
@@ -419,14 +427,9 @@ def save(fields: dict[str, TrainedField], path: str | Path, receipt: dict[str, A
 
     The archive is written byte-for-byte reproducibly (fixed zip timestamps), so the same data and command
     give the same hash."""
-    arrays: dict[str, np.ndarray] = {}
-    meta: dict[str, Any] = {"format": selector.FORMAT, "fields": {}, "auto_accept": receipt.get("auto_accept", {})}
-    for name, tf in fields.items():
-        for k, v in tf.trees["arrays"].items():
-            arrays[f"{name}/{k}"] = v
-        arrays[f"{name}/calib_x"] = tf.calib_x
-        arrays[f"{name}/calib_y"] = tf.calib_y
-        meta["fields"][name] = {"features": tf.features, "baseline": tf.trees["baseline"], "depth": tf.trees["depth"]}
+    arrays, meta = _archive(fields)
+    meta["auto_accept"] = receipt.get("auto_accept", {})
+    meta["document_types"] = receipt.get("document_types", ["receipt"])
     arrays["meta.json"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
