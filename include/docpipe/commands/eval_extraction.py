@@ -152,6 +152,15 @@ def _print(console, args: argparse.Namespace, report: dict, scores: list, wall: 
                        f"{part['expected_calibration_error']:.3f}")  # fmt: skip
         console.print(dt)
 
+    if report.get("selection_accuracy"):
+        st = Table(title="field selection alone (strict): every document read as a receipt, its classification aside")
+        st.add_column("dataset")
+        for field in report["accuracy"]:
+            st.add_column(field, justify="right")
+        for ds, acc in report["selection_accuracy"].items():
+            st.add_row(ds, *(fmt(acc.get(f)) for f in report["accuracy"]))
+        console.print(st)
+
     if report.get("folds"):
         ft = Table(title="per fold (strict)")
         ft.add_column("fold", justify="right")

@@ -121,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
                 "accuracy",
                 "accuracy_reference_rule",
                 "by_dataset",
+                "selection_accuracy",
                 "folds",
                 "expected_calibration_error",
                 "reliability",

@@ -69,6 +69,9 @@ class DocumentScore:
     fold: int | None = None  # the cross-validation fold that scored it
     group: str = ""
     dataset: str = ""  # the folder it came from
+    # cross-validation: whether the model's own choice was right per field, had the document been read
+    # as a receipt (its classification aside): selection alone
+    selection: dict[str, bool] = field(default_factory=dict)
 
 
 def score_document(name: str, truth: dict[str, str], result: ExtractionResult | None, seconds: float,
@@ -139,14 +142,18 @@ def cross_validate(
     folds = [[usable[j] for j in f] for f in training._grouped_folds([table.documents[i].doc.group for i in usable], k)]
     scores: dict[int, DocumentScore] = {}
     for n, held in enumerate(folds):
-        model = training.as_model(training.train(table, sorted(set(usable) - set(held))))
-        engine = LocalExtractionBackend(field_model=model)
+        trained = training.train(table, sorted(set(usable) - set(held)))
+        engine = LocalExtractionBackend(field_model=training.as_model(trained))
+        chosen = {
+            (p.document, p.field): p.correct for f, tf in trained.items() for p in training._choose(table, tf, f, held)
+        }
         for i in held:
             read = reads[i]
             t0 = time.perf_counter()
             result = engine.result_from_pages(read.pages, read.mime)
             s = score_document(read.doc.name, read.doc.truth, result, time.perf_counter() - t0, cpu_seconds=0.0)
             s.fold, s.group, s.dataset = n, read.doc.group, read.doc.dataset
+            s.selection = {report_name(f): ok for (j, f), ok in chosen.items() if j == i}
             scores[i] = s
         if progress:
             progress(n + 1, len(folds))
@@ -215,6 +222,12 @@ def summarise(
                  "expected_calibration_error": round(training.reliability(*confident(part))[1], 4),
                  "reliability": _bins(training.reliability(*confident(part))[0])}
             for ds in datasets
+        }  # fmt: skip
+    if any(s.selection for s in scores):
+        report["selection_accuracy"] = {
+            ds or "all": {f: round(sum(v) / len(v), 4) if (v := [s.selection[f] for s in scores
+                          if s.dataset == ds and f in s.selection]) else None for f in names}
+            for ds in (datasets or [""])
         }  # fmt: skip
     folds = sorted({s.fold for s in scores if s.fold is not None})
     if folds:
