@@ -109,14 +109,15 @@ def line_infos(layout: Layout) -> tuple[list[Any], list[LineInfo], int]:
     header_len = len(r._header(lines))
     heights = sorted(max(s.y1 - s.y0 for s in ln.segs) for ln in lines) or [1.0]
     median_h = heights[len(heights) // 2] or 1.0
-    # names and addresses are read off the first lines only: the rest need no address or name marks
+    # names and addresses are read off the first lines only: the rest need no address or name marks; and
+    # only a line with an amount, or above one, can label a total or a payment
     head = max(MAX_NAME_LINE, MAX_ADDRESS_START + MAX_ADDRESS_LINES) + 1
+    amounts_of = [r._amounts(ln) for ln in lines]
     infos = []
-    for ln in lines:
+    for j, ln in enumerate(lines):
         t = ln.text
         letters = ln.letters
-        amounts = r._amounts(ln)
-        label_text = r._label_text(ln, amounts)
+        amounts = amounts_of[j]
         near_top = ln.index < head
         parts = r.address_parts(t) if near_top else _NO_ADDRESS
         suffix = r.COMPANY_SUFFIX.search(t) if near_top else None
@@ -125,22 +126,30 @@ def line_infos(layout: Layout) -> tuple[list[Any], list[LineInfo], int]:
         document = r.document_word(t) if near_top else False
         dated = r.dated(t) if near_top else False
         address = r.address_score(ln, parts)
+        labels = bool(amounts) or (j + 1 < len(lines) and bool(amounts_of[j + 1]))
+        label_text = r._label_text(ln, amounts) if labels else ""
+        if near_top:
+            x0, x1 = min(s.x0 for s in ln.segs), max(s.x1 for s in ln.segs)
+            geometry = {"y": min(s.y0 for s in ln.segs), "x_center": (x0 + x1) / 2, "width": x1 - x0,
+                        "height": max(s.y1 - s.y0 for s in ln.segs) / median_h,
+                        "upper_share": sum(map(str.isupper, t)) / letters if letters else 0.0}  # fmt: skip
+        else:
+            geometry = {"y": 0.0, "x_center": 0.0, "width": 0.0, "height": 0.0, "upper_share": 0.0}
+        change = labels and bool(r._CHANGE.search(t))
         infos.append(
             LineInfo(
-                text=t, index=ln.index, page=ln.page, conf=ln.conf,
-                y=min(s.y0 for s in ln.segs), x_center=(min(s.x0 for s in ln.segs) + max(s.x1 for s in ln.segs)) / 2,
-                width=max(s.x1 for s in ln.segs) - min(s.x0 for s in ln.segs),
-                height=max(s.y1 - s.y0 for s in ln.segs) / median_h,
-                letters=letters, digits=r._digits(t), upper_share=sum(map(str.isupper, t)) / letters if letters else 0.0,
+                text=t, index=ln.index, page=ln.page, conf=ln.conf, **geometry,
+                letters=letters, digits=r._digits(t) if near_top else 0,
                 words=len(t.split()), address=address, postcode=parts["postcode"], region=parts["region"],
                 street=parts["street"], house=parts["house"],
                 suffix=bool(suffix), suffix_at_start=bool(suffix and suffix.start() == 0),
                 contact=contact, registration=registration, document=document, dated=dated,
                 money=bool(amounts) or (bool(re.search(r"\d\.\d{2}$", t.rstrip())) and address < 1.5), amounts=amounts,
                 name_like=near_top and r.name_shape(ln) and not (contact or registration or document or dated),
-                total_label=r._label_strength(label_text), not_total=bool(r._NOT_TOTAL.search(label_text)),
-                paid=bool(r._PAID.search(t)) and not r._CHANGE.search(t), change=bool(r._CHANGE.search(t)),
-                rounding=bool(r._ROUNDING.search(t)), summary=bool(r._SUMMARY.search(t)),
+                total_label=r._label_strength(label_text) if labels else 0.0,
+                not_total=labels and bool(r._NOT_TOTAL.search(label_text)),
+                paid=labels and bool(r._PAID.search(t)) and not change, change=change,
+                rounding=labels and bool(r._ROUNDING.search(t)), summary=bool(r._SUMMARY.search(t)),
             )
         )  # fmt: skip
     return lines, infos, header_len
@@ -255,6 +264,8 @@ def _name_candidates(
             if i + n > limit or info.letters < 2:
                 continue
             group = infos[i : i + n]
+            if any(_stop(g) for g in group):
+                continue  # a phone, registration number, date, amount or slip word is on no name line
             mention, spans = _mention(lines[i : i + n], " ", "")
             after = infos[i + n] if i + n < len(infos) else None
             before = infos[i - 1] if i > 0 else None
@@ -271,7 +282,6 @@ def _name_candidates(
                 "suffix_second": float(n == 2 and group[1].suffix),
                 "suffix_at_start": float(group[0].suffix_at_start),
                 "name_like": float(all(g.name_like for g in group)),
-                "stop": float(any(_stop(g) for g in group)),
                 "address": max(g.address for g in group),
                 "address_after": after.address if after else -1.0,
                 "registration_after": float(bool(after and after.registration)),
@@ -378,6 +388,7 @@ def _address_candidates(
     return out
 
 
+_DIGIT = re.compile(r"\d")
 _DATE_LABEL = re.compile(r"\b(?:date|dated|tarikh|bizdate|inv\s*date|trans\s*date|tgl|datum)\b", re.I)
 _TIME = re.compile(r"\s*(?:[,-]\s*)?\d{1,2}:\d{2}")
 
@@ -388,6 +399,8 @@ def _date_candidates(
     found: dict[str, list[tuple[int, Any, Any, str, bool, bool, bool]]] = {}
     for ln in lines:
         for k, seg in enumerate(ln.segs):
+            if len(_DIGIT.findall(seg.text)) < 2:
+                continue  # every printed date has digits (its day at least, or OCR's look-alikes of them)
             text = fix_ocr_digits(seg.text) if seg.conf < 1.0 else seg.text
             for d in find_dates(text):
                 labelled = bool(_DATE_LABEL.search(text[: d.start])) or (
