@@ -238,3 +238,20 @@ def test_numbers_that_are_not_dates(printed):
     from docpipe.extraction.normalize import find_dates
 
     assert find_dates(printed) == []
+
+
+def test_commands_say_what_is_wrong_with_their_options(generated, tmp_path, capsys):
+    ds = str(generated)
+    cases = [
+        (["eval", "extraction", "--dataset", ds, "--cv", "1"], "--cv needs at least 2 folds"),
+        (["eval", "extraction", "--dataset", ds, "--threshold-on", "nope"], "--threshold-on names nope"),
+        (["eval", "extraction", "--dataset", ds, "--target-precision", "1.5"], "--target-precision must be in"),
+        (["eval", "extraction", "--dataset", ds, "--transcripts"], "--transcripts needs box/"),
+        (["eval", "extraction", "--dataset", str(tmp_path)], "must hold img/"),
+        (["models", "train", "extraction", "--dataset", ds, "--out", str(tmp_path / "m.npz"), "--cv", "1"],
+         "--cv needs at least 2 folds"),
+    ]  # fmt: skip
+    for args, message in cases:
+        assert main(args) == 1, args
+        assert message in " ".join(capsys.readouterr().out.split()), args
+    assert not (tmp_path / "m.npz").exists()

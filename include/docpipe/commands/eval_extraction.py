@@ -54,29 +54,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show-misses", action="store_true", help="list every wrong or missing field")
 
 
-def run(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+def load_labelled(args: argparse.Namespace) -> list:  # type: ignore[type-arg]
+    """The documents of every --dataset, after checking the options that name them; a CliError says what is wrong."""
+    from docpipe.cli import CliError
+    from docpipe.extraction import labelled
 
-    from docpipe.cli import CliError, console
-    from docpipe.extraction import evaluation, labelled
-
-    if args.ocr:
-        os.environ["DOCPIPE_OCR_ENGINE"] = args.ocr  # read by the worker processes' engines
     if not 0 < args.target_precision <= 1:
         raise CliError(f"--target-precision must be in (0, 1], not {args.target_precision}")
-    if args.cv == 1 or args.cv < 0:
-        raise CliError(f"--cv needs at least 2 folds (got {args.cv}); leave it out to score the shipped model")
     if args.threshold_on and (unknown := set(args.threshold_on) - {Path(f).name for f in args.dataset}):
         raise CliError(
             f"--threshold-on names {', '.join(sorted(unknown))}, which is not the folder name of a --dataset"
         )
     try:
-        docs = labelled.load_folders(args.dataset)[: args.limit]
+        docs = labelled.load_folders(args.dataset)
     except labelled.DatasetError as e:
         raise CliError(str(e)) from None
     if args.transcripts and (missing := [d for d in docs if d.box is None]):
         raise CliError(f"--transcripts needs box/<name>.csv for every document; {len(missing)} have none "
                        f"(first: {missing[0].path})")  # fmt: skip
+    return docs
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from docpipe.cli import CliError, console
+    from docpipe.extraction import evaluation
+
+    if args.ocr:
+        os.environ["DOCPIPE_OCR_ENGINE"] = args.ocr  # read by the worker processes' engines
+    if args.cv == 1 or args.cv < 0:
+        raise CliError(f"--cv needs at least 2 folds (got {args.cv}); leave it out to score the shipped model")
+    docs = load_labelled(args)[: args.limit]
     started = time.perf_counter()
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=args.json, transient=True) as progress:  # fmt: skip

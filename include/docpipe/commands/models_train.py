@@ -62,18 +62,12 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from docpipe.cli import CliError, console
+    from docpipe.commands.eval_extraction import load_labelled
     from docpipe.extraction import evaluation, labelled, training
 
     if args.cv == 1 or args.cv < 0:
         raise CliError(f"--cv needs at least 2 folds, or 0 to skip (got {args.cv})")
-    if args.threshold_on and (unknown := set(args.threshold_on) - {Path(f).name for f in args.dataset}):
-        raise CliError(
-            f"--threshold-on names {', '.join(sorted(unknown))}, which is not the folder name of a --dataset"
-        )
-    try:
-        docs = labelled.load_folders(args.dataset)
-    except labelled.DatasetError as e:
-        raise CliError(str(e)) from None
+    docs = load_labelled(args)
     started = time.perf_counter()
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=args.json, transient=True) as progress:  # fmt: skip
