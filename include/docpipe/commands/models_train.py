@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         if args.cv:
             folds_task = progress.add_task(f"cross-validating ({args.cv} folds grouped by issuer)", total=args.cv)
             scores = evaluation.cross_validate(
-                table, reads, args.cv, lambda n, _: progress.update(folds_task, completed=n)
+                table, reads, args.cv, lambda n, _: progress.update(folds_task, completed=n), (args.document_type,)
             )
         fitting = progress.add_task("training on every document", total=len(table.field_names))
         model = training.train(table, progress=lambda _: progress.update(fitting, advance=1))

@@ -131,7 +131,7 @@ def evaluate_cv(
 
 def cross_validate(
     table: training.CandidateTable, reads: list[labelled.ReadPages], k: int,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, document_types: tuple[str, ...] = ("receipt",),
 ) -> list[DocumentScore]:  # fmt: skip
     """Each fold's documents through the whole engine (classification, rules, fields) with a field model
     trained and calibrated on the other folds only; folds are grouped by issuer. A receipt the engine
@@ -143,7 +143,7 @@ def cross_validate(
     scores: dict[int, DocumentScore] = {}
     for n, held in enumerate(folds):
         trained = training.train(table, sorted(set(usable) - set(held)))
-        engine = LocalExtractionBackend(field_model=training.as_model(trained))
+        engine = LocalExtractionBackend(field_model=training.as_model(trained, document_types))
         chosen = {
             (p.document, p.field): p.correct for f, tf in trained.items() for p in training._choose(table, tf, f, held)
         }

@@ -224,9 +224,10 @@ def _archive(fields: dict[str, TrainedField]) -> tuple[dict[str, np.ndarray], di
     return arrays, meta
 
 
-def as_model(fields: dict[str, TrainedField]) -> selector.FieldModel:
+def as_model(fields: dict[str, TrainedField], document_types: tuple[str, ...] = ("receipt",)) -> selector.FieldModel:
     """Trained fields as the engine's model, without writing it (its tag is fs-0000000000)."""
     arrays, meta = _archive(fields)
+    meta["document_types"] = list(document_types)
     return selector.FieldModel(arrays, meta, "0" * 64)
 
 
