@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 MONTHS = {
@@ -192,12 +193,16 @@ def find_currencies(text: str) -> list[str]:
 _OCR_DIGIT = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8", "Z": "2"})
 
 
+_OCR_TOKEN = re.compile(r"[0-9OoDlIS|BZ][0-9OoDlIS|BZ.,]*[0-9OoDlIS|BZ]")
+
+
+def _fix_token(m: re.Match[str]) -> str:
+    tok = m.group(0)
+    digits = sum(map(str.isdigit, tok))
+    return tok.translate(_OCR_DIGIT) if digits >= 2 and digits >= 0.5 * sum(map(str.isalnum, tok)) else tok
+
+
+@lru_cache(maxsize=16384)  # asked of the same line and segment texts by the rules and the field selector
 def fix_ocr_digits(text: str) -> str:
     """Undo OCR's letter-for-digit confusions inside tokens that are mostly digits (1,2O4.5O -> 1,204.50)."""
-
-    def fix(m: re.Match[str]) -> str:
-        tok = m.group(0)
-        digits = sum(ch.isdigit() for ch in tok)
-        return tok.translate(_OCR_DIGIT) if digits >= 2 and digits >= 0.5 * sum(ch.isalnum() for ch in tok) else tok
-
-    return re.sub(r"[0-9OoDlIS|BZ][0-9OoDlIS|BZ.,]*[0-9OoDlIS|BZ]", fix, text)
+    return _OCR_TOKEN.sub(_fix_token, text)

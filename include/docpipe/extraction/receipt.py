@@ -172,7 +172,7 @@ def _digits(text: str) -> int:
 
 def clear_caches() -> None:
     """Forget the cached line predicates (benchmarks start each pass cold)."""
-    for f in (dated, document_word, _registration, _contact, address_parts):
+    for f in (dated, document_word, _registration, _contact, address_parts, fix_ocr_digits):
         f.cache_clear()
 
 
