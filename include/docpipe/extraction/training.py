@@ -1,10 +1,11 @@
 """Training and honest measurement of the learned field selector (`selector`).
 
     docs = labelled.load_folders(["sroie-train", "sroie-dev"])
-    table = candidate_table(labelled.read_documents(docs))     # every candidate, its features and label
+    reads = list(labelled.read_documents(docs))                # pages, OCR results cached
+    table = candidate_table(reads)                             # every candidate, its features and label
     model = train(table)                                       # trees per field + isotonic calibration
     save(model, "receipt-fields.npz", receipt={...})
-    preds, folds = cross_validate(table, k=5)                  # grouped by issuer: no shop in train and test
+    scores = evaluation.cross_validate(table, reads, k=5)      # grouped by issuer: no shop in train and test
 
 Labels come from the keys: a candidate is right when it equals the printed truth under the strict rule
 (`labelled.correct`). Calibration and the auto-accept threshold are fitted on out-of-fold predictions only,
@@ -295,24 +296,6 @@ def train(
             progress(name)
         out[name] = _fit_field(table, name, docs, inner_k)
     return out
-
-
-def cross_validate(
-    table: CandidateTable, k: int = 5, *, inner_k: int = 4, progress: Callable[[int, int], None] | None = None
-) -> tuple[list[Prediction], list[list[int]]]:
-    """Out-of-fold predictions for every document and field: each fold scored by a model (and calibration)
-    trained on the other folds only. Folds are grouped by issuer. Returns the predictions and the folds."""
-    usable = [i for i, d in enumerate(table.documents) if not d.error]
-    folds = [[usable[j] for j in f] for f in _grouped_folds([table.documents[i].doc.group for i in usable], k)]
-    preds: list[Prediction] = []
-    for n, held in enumerate(folds):
-        rest = sorted(set(usable) - set(held))
-        model = train(table, rest, inner_k=inner_k)
-        for name, tf in model.items():
-            preds.extend(_choose(table, tf, name, held))
-        if progress:
-            progress(n + 1, len(folds))
-    return preds, folds
 
 
 # ---------------------------------------------------------------------------------------------- calibration
