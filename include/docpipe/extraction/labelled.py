@@ -271,7 +271,7 @@ def _date(text: str) -> str | None:
     from .normalize import find_dates
 
     text = (text or "").strip()
-    if re.fullmatch(r"\d{8}", text):  # a key written as compact digits ("25032018", "20180428")
+    if re.fullmatch(r"\d{8}", text):  # a key written as compact digits ("DDMMYYYY", "YYYYMMDD")
         text += " 00:00"
     found = find_dates(text)
     return found[0].value.isoformat() if found else None

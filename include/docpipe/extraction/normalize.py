@@ -19,7 +19,7 @@ _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?
 # A four-digit year ends at a non-digit, or where OCR glued the time on without its space ("201823:03").
 _Y4_END = r"(?:(?!\d)|(?=\d{1,2}:\d\d))"
 _DATE_RES: tuple[tuple[re.Pattern[str], str], ...] = (
-    # the day ends at a non-digit, or where OCR glued the time on ("2018-01-0522:55:25")
+    # the day ends at a non-digit, or where OCR glued the time on ("2021-07-0309:41:17")
     (re.compile(r"(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:(?!\d)|(?=\d{1,2}:\d\d))"), "ymd"),
     (re.compile(r"(?<![\d.])(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}" + _Y4_END + r"|\d{2}(?!\d))"), "num"),
     (
@@ -35,7 +35,7 @@ _DATE_RES: tuple[tuple[re.Pattern[str], str], ...] = (
         "dmy",
     ),
     (re.compile(r"(?<![\w])" + _MON + r"\.?[\s\-]*(\d{1,2})(?:st|nd|rd|th)?[,.:]?\s*(\d{4})" + _Y4_END, re.I), "mdy"),
-    # a till's compact timestamp: YYYYMMDD or DDMMYYYY right before a time ("25032018 13:11:54"); alone,
+    # a till's compact timestamp: YYYYMMDD or DDMMYYYY right before a time ("03072021 09:41:17"); alone,
     # eight digits are more often a number than a date
     (re.compile(r"(?<![\d.])(\d{8})(?=\s*\d{1,2}:\d\d)"), "compact"),
 )

@@ -187,23 +187,19 @@ def fold(text: str) -> str:
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-# OCR misreads of the Malaysian legal suffix "SDN BHD" (Sendirian Berhad): S/5 and D/O/0 swapped, B read as 3/8
-_SDN_BHD = re.compile(r"\b[S5][DO0][NM]\.?\s*[`'\"]?\s*[B38][HN][D0O]\b\.?", re.I)
 _JUNK = re.compile(r"[`<>~|_\\^]")  # characters no printed name carries: OCR read a smudge
 _LEADING_LABEL = re.compile(r"^\s*[A-Za-z][\w .]{0,20}?:\s*(?=\S)")  # "Dimiliki: ...", "Owned by: ..."
-_LEADING_CODE = re.compile(r"^\s*[#*\-]?[\d\W]+\s+(?=[A-Za-z])")  # "#000002 BAIFU ..."
+_LEADING_CODE = re.compile(r"^\s*[#*\-]?[\d\W]+\s+(?=[A-Za-z])")  # "#0042 ACME ...": a till or branch code
 
 
 def _name_variants(text: str) -> list[tuple[str, str]]:
-    """(kind, value) readings of a name line: as printed, cleaned of smudges and legal-suffix misreads,
+    """(kind, value) readings of a name line: as printed, cleaned of smudges,
     cut after its legal suffix (a registration number or branch may follow on the line), and without a
     leading label or code. The model learns which reading a layout calls for."""
     from .receipt import COMPANY_SUFFIX
 
     out = [("full", text)]
-    clean = " ".join(
-        _JUNK.sub(" ", _SDN_BHD.sub(lambda m: "SDN BHD" if m.group(0).isupper() else "Sdn Bhd", text)).split()
-    )
+    clean = " ".join(_JUNK.sub(" ", text).split())
     out.append(("clean", clean))
     matches = list(COMPANY_SUFFIX.finditer(clean))
     if matches:
@@ -240,7 +236,6 @@ def _name_shape(value: str, suffix_rx: re.Pattern[str]) -> dict[str, float]:
         "tail_brackets": float("(" in tail or ")" in tail),
         "colon": float(":" in value[:25]),  # "Owned by: ..."
         "leading_code": float(bool(_LEADING_CODE.match(value))),
-        "suffix_misread": float(bool(_SDN_BHD.search(value)) and not re.search(r"\bSDN\.?\s*BHD\b", value, re.I)),
         "junk": float(bool(_JUNK.search(value))),
         "lower_share": sum(map(str.islower, value)) / max(1, sum(map(str.isalpha, value))),
     }
